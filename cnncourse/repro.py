@@ -34,6 +34,8 @@ def quiet_tensorflow() -> None:
     logging.getLogger("absl").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", module=r"keras\.src\.")
     warnings.filterwarnings("ignore", module=r"tensorflow")
+    # tqdm.auto warns in a notebook without ipywidgets; its text bars work fine.
+    warnings.filterwarnings("ignore", message=r"IProgress not found")
 
 
 def setup(seed: int = DEFAULT_SEED, *, deterministic: bool = True) -> None:

@@ -1,0 +1,135 @@
+"""Structure checks of every chapter notebook (fast: nothing is executed here).
+
+nbval re-runs the notebooks and compares their outputs; these tests check
+what nbval does not: that the stored outputs come from one top-to-bottom run,
+that every notebook opens on Colab, follows the exercise convention, and
+uses no API that Keras 3 removed.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+
+
+def _toc_files() -> list[str]:
+    files = [TOC["root"]]
+    for entry in TOC.get("chapters", []):
+        files.append(entry["file"])
+        files += [s["file"] for s in entry.get("sections", [])]
+    for part in TOC.get("parts", []):
+        files += [c["file"] for c in part["chapters"]]
+    return files
+
+
+NOTEBOOKS = sorted(ROOT / f"{f}.ipynb" for f in _toc_files() if (ROOT / f"{f}.ipynb").exists())
+
+
+def _code_cells(nb) -> list:
+    return [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=lambda p: p.name)
+def notebook(request):
+    return request.param, nbformat.read(request.param, as_version=4)
+
+
+def test_every_toc_entry_exists_and_every_chapter_is_listed():
+    for f in _toc_files():
+        assert (ROOT / f"{f}.ipynb").exists() or (ROOT / f"{f}.md").exists(), f
+    listed = {ROOT / f"{f}.ipynb" for f in _toc_files()}
+    orphans = [p.name for p in (ROOT / "chapters").glob("*.ipynb") if p not in listed]
+    assert not orphans, f"notebooks missing from _toc.yml: {orphans}"
+    assert NOTEBOOKS, "no notebook in the table of contents"
+
+
+def test_first_cell_installs_the_package_from_the_configured_repository(notebook):
+    path, nb = notebook
+    repo = CONFIG["repository"]
+    expected = f'"cnncourse @ git+{repo["url"]}@{repo["branch"]}"'
+    first = _code_cells(nb)[0].source
+    assert "import cnncourse" in first and "except ImportError" in first, path.name
+    assert expected in first, f"{path.name}: first cell must install {expected}"
+
+
+def test_second_cell_sets_up_reproducibility(notebook):
+    path, nb = notebook
+    assert "repro.setup(" in _code_cells(nb)[1].source, path.name
+
+
+def test_executed_top_to_bottom_without_errors(notebook):
+    path, nb = notebook
+    counts = [c.execution_count for c in _code_cells(nb)]
+    assert counts == list(range(1, len(counts) + 1)), f"{path.name}: execution counts {counts}"
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+              if o.output_type == "error"]
+    assert not errors, f"{path.name}: error outputs {[(e.ename, e.evalue) for e in errors]}"
+
+
+TF_NOISE = re.compile(r"oneDNN|cuda|TF_CPP|tensorflow/core|absl::|WARNING: All log messages")
+
+
+def test_no_tensorflow_log_noise_in_outputs(notebook):
+    path, nb = notebook
+    for cell in _code_cells(nb):
+        for out in cell.outputs:
+            if out.output_type == "stream" and out.name == "stderr":
+                assert not TF_NOISE.search(out.text), f"{path.name}: {out.text[:200]}"
+
+
+def test_training_is_logged_one_line_an_epoch(notebook):
+    path, nb = notebook
+    for cell in _code_cells(nb):
+        for call in re.finditer(r"\.fit\((.*?)\)\s*$", cell.source, re.S | re.M):
+            assert re.search(r"verbose\s*=\s*[02]", call.group(1)), (
+                f"{path.name}: fit(...) without verbose=2 or verbose=0:\n{cell.source[:300]}")
+
+
+def test_no_api_that_keras_3_removed(notebook):
+    path, nb = notebook
+    for cell in _code_cells(nb):
+        assert not re.search(r"\bfit_generator\(|\bImageDataGenerator\(", cell.source), (
+            f"{path.name}: uses an API Keras 3 no longer has:\n{cell.source[:300]}")
+
+
+def test_exercises_have_hidden_solutions_in_tagged_cells(notebook):
+    path, nb = notebook
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    labels = re.findall(r"```\{exercise\}[^\n]*\n:label: (\S+)", text)
+    assert len(labels) >= 2, f"{path.name}: fewer than two exercises"
+    assert len(set(labels)) == len(labels)
+    chapter = path.name[:2]
+    for label in labels:
+        assert label.startswith(f"ch{chapter}-ex"), f"{path.name}: label {label}"
+        opening = re.search(r"```\{solution(?:-start)?\} " + re.escape(label) + r"\n(:[^\n]*\n)*",
+                            text)
+        assert opening, f"{path.name}: exercise {label} has no solution"
+        assert ":class: dropdown" in opening.group(0), f"{path.name}: {label} not hidden"
+    inside = False
+    for cell in nb.cells:
+        starts = "{solution-start}" in cell.source or re.search(r"```\{solution\}", cell.source)
+        if starts or inside:
+            assert "solution" in cell.metadata.get("tags", []), (
+                f"{path.name}: solution cell not tagged 'solution':\n{cell.source[:200]}")
+        if "{solution-start}" in cell.source:
+            inside = True
+        if "{solution-end}" in cell.source:
+            inside = False
+    assert not inside, f"{path.name}: a solution-start has no solution-end"
+
+
+def test_no_figure_is_shown_twice(notebook):
+    """A plotting call without a trailing ';' shows its figure twice."""
+    path, nb = notebook
+    for cell in _code_cells(nb):
+        kinds = [o.output_type for o in cell.outputs if "image/png" in o.get("data", {})]
+        assert not ("execute_result" in kinds and "display_data" in kinds), (
+            f"{path.name}: a figure is shown twice; end the call with ';':\n{cell.source[:200]}")

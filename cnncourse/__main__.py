@@ -1,0 +1,109 @@
+"""The workshop commands: ``python -m cnncourse COMMAND``.
+
+Commands
+--------
+doctor
+    Can this machine run the course? Versions, CPUs/GPUs and each chapter's
+    data; exits 1 when a chapter cannot run.
+fetch-data
+    Download every data set into the cache ahead of a workshop.
+student OUTDIR
+    Write student copies of the notebooks (no solutions, no outputs).
+timings [--write]
+    Run each chapter in a fresh kernel and report its wall time; ``--write``
+    stores the table in chapters/timings.csv for the instructor guide.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from cnncourse import doctor
+
+    return doctor.run()
+
+
+def _fetch_data(args: argparse.Namespace) -> int:
+    from cnncourse import fetch
+
+    missing = fetch.fetch_all(args.datasets or None)
+    if missing:
+        print(f"{missing} data set(s) could not be fetched; see above.", file=sys.stderr)
+    return 1 if missing else 0
+
+
+def _student(args: argparse.Namespace) -> int:
+    from cnncourse import student
+
+    written = student.write_student_notebooks(args.outdir, args.root)
+    for path in written:
+        print(path)
+    print(f"{len(written)} student notebooks (solutions and outputs removed) in {args.outdir}")
+    return 0
+
+
+def _timings(args: argparse.Namespace) -> int:
+    from nbclient.exceptions import CellExecutionError
+
+    from cnncourse import book, timings
+
+    root = book.find_root(args.root)
+    try:
+        rows = timings.measure(book.toc_notebooks(root))
+    except CellExecutionError as exc:
+        print(f"a chapter failed, so no timings were written:\n{exc}", file=sys.stderr)
+        return 1
+    if args.write:
+        print(f"wrote {timings.write_csv(rows, timings.csv_path(root))}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv`` and run the command; return its exit status.
+
+    Examples
+    --------
+    >>> main(["fetch-data", "fashion-mnist"])  # doctest: +SKIP
+    Fashion-MNIST: already present in /usr/share/datasets/fashion-mnist
+    0
+    """
+    from cnncourse.datasets import DataUnavailableError
+    from cnncourse.needs import DATASETS
+
+    parser = argparse.ArgumentParser(prog="python -m cnncourse", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("doctor", help="check this machine").set_defaults(run=_doctor)
+    fetch = commands.add_parser("fetch-data", help="download the data sets into the cache")
+    fetch.add_argument("datasets", nargs="*", metavar="DATASET",
+                       help=f"some of {', '.join(DATASETS)} (default: all)")
+    fetch.set_defaults(run=_fetch_data)
+    student = commands.add_parser("student", help="write student copies of the notebooks")
+    student.add_argument("outdir", type=Path)
+    student.set_defaults(run=_student)
+    timing = commands.add_parser("timings", help="measure each chapter's run time")
+    timing.add_argument("--write", action="store_true", help="store them in chapters/timings.csv")
+    timing.set_defaults(run=_timings)
+    for sub in (student, timing):
+        sub.add_argument("--root", type=Path, default=None,
+                         help="the course's folder (default: found from the current one)")
+    args = parser.parse_args(argv)
+    unknown = set(getattr(args, "datasets", None) or ()) - set(DATASETS)
+    if unknown:
+        parser.error(f"unknown data set {', '.join(sorted(unknown))}; "
+                     f"choose from {', '.join(DATASETS)}")
+    try:
+        return args.run(args)
+    except (FileNotFoundError, DataUnavailableError, ValueError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Tests of cnncourse.doctor (``python -m cnncourse doctor``)."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from cnncourse import datasets, doctor
+from cnncourse.needs import CHAPTER_DATA, DATASETS
+
+
+@pytest.fixture
+def frameworks_ok(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Skip importing TensorFlow: report fixed versions."""
+    monkeypatch.setattr(doctor, "check_frameworks", lambda: doctor.Frameworks(
+        python="3.11.0", tensorflow="2.99.0", keras="3.99.0", backend="tensorflow", cpus=2))
+
+
+def _chapter_lines(report: str) -> dict[str, str]:
+    return {m[1]: m[2] for m in re.finditer(r"^  (\d\d)  (.*)$", report, re.MULTILINE)}
+
+
+def test_all_present(frameworks_ok, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    monkeypatch.setattr(datasets, "find_fashion_mnist", lambda *, download: tmp_path / "f")
+    monkeypatch.setattr(datasets, "find_dogs_vs_cats", lambda *, download: tmp_path / "d")
+    out = io.StringIO()
+    assert doctor.run(out) == 0
+    report = out.getvalue()
+    assert "TensorFlow  2.99.0" in report and "Keras       3.99.0" in report
+    assert f"present: {tmp_path / 'd'}" in report
+    lines = _chapter_lines(report)
+    assert set(lines) == set(CHAPTER_DATA)
+    assert all(line.startswith("ok") for line in lines.values())
+
+
+def test_offline_without_photos_blocks_only_their_chapter(frameworks_ok, no_data: Path,
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          tmp_path: Path):
+    monkeypatch.setattr(datasets, "find_fashion_mnist", lambda *, download: tmp_path)
+    out = io.StringIO()
+    assert doctor.run(out) == 1
+    report = out.getvalue()
+    lines = _chapter_lines(report)
+    blocked = {c for c, needs in CHAPTER_DATA.items() if "dogs-vs-cats" in needs}
+    assert {c for c, line in lines.items() if line.startswith("CANNOT RUN")} == blocked
+    assert "dogs-vs-cats   missing" in report
+    assert "CNNCOURSE_DOGS_VS_CATS_URL" in report  # the mirror fix is offered
+
+
+def test_downloadable_counts_as_runnable(frameworks_ok, no_data: Path,
+                                         monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(doctor, "reachable", lambda url, timeout=3.0: (True, ""))
+    statuses = [doctor.check_data(d) for d in DATASETS.values()]
+    assert [s.state for s in statuses] == ["downloadable", "downloadable"]
+    assert all(s.usable for s in statuses)
+    assert doctor.run(io.StringIO()) == 0
+
+
+def test_broken_frameworks_block_every_chapter(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    monkeypatch.setattr(doctor, "check_frameworks", lambda: doctor.Frameworks(
+        python="3.11.0", tensorflow=None, keras=None, backend=None, cpus=1,
+        problem="TensorFlow does not import"))
+    monkeypatch.setattr(datasets, "find_fashion_mnist", lambda *, download: tmp_path)
+    monkeypatch.setattr(datasets, "find_dogs_vs_cats", lambda *, download: tmp_path)
+    out = io.StringIO()
+    assert doctor.run(out) == 1
+    lines = _chapter_lines(out.getvalue())
+    assert all(line.startswith("CANNOT RUN") for line in lines.values())
+    assert "PROBLEM     TensorFlow does not import" in out.getvalue()
+
+
+def test_reachable(http_folder):
+    url, _ = http_folder
+    assert doctor.reachable(url) == (True, "")
+    ok, why = doctor.reachable("http://127.0.0.1:1/", timeout=1)
+    assert not ok and why
+
+
+def test_check_frameworks_here():
+    import keras
+
+    info = doctor.check_frameworks()
+    assert info.problem is None
+    assert info.keras == keras.__version__ and info.backend == "tensorflow"
+    assert info.cpus >= 1
+
+
+def test_doctor_command_exit_status(monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture):
+    from cnncourse.__main__ import main
+
+    monkeypatch.setattr(doctor, "run", lambda out=None: 1)
+    assert main(["doctor"]) == 1

@@ -1,0 +1,75 @@
+"""Tests of cnncourse.timings (``python -m cnncourse timings [--write]``)."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cnncourse import book, timings
+from cnncourse.__main__ import main
+from cnncourse.doctor import cpu_count
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _tiny_book(root: Path, *sources: str) -> Path:
+    """A book whose chapters are one-cell notebooks with the given code."""
+    (root / "chapters").mkdir(parents=True)
+    (root / "_config.yml").write_text("repository:\n  url: https://github.com/a/b\n")
+    (root / "chapters" / "intro.md").write_text("# Intro\n")
+    toc = "format: jb-book\nroot: chapters/intro\nchapters:\n"
+    for i, source in enumerate(sources, start=1):
+        name = f"0{i}_chapter"
+        nb = nbformat.v4.new_notebook(
+            cells=[nbformat.v4.new_markdown_cell(f"# Chapter {i}\n\nText."),
+                   nbformat.v4.new_code_cell(source)],
+            metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}})
+        nbformat.write(nb, root / "chapters" / f"{name}.ipynb")
+        toc += f"  - file: chapters/{name}\n"
+    (root / "_toc.yml").write_text(toc)
+    return root
+
+
+def test_timings_write(tmp_path: Path, capsys: pytest.CaptureFixture):
+    root = _tiny_book(tmp_path / "book",
+                      "import time\ntime.sleep(0.5)",
+                      "print(open('marker.txt').read())")  # runs in the notebook's folder
+    (root / "chapters" / "marker.txt").write_text("here")
+    before = (root / "chapters" / "01_chapter.ipynb").read_bytes()
+
+    assert main(["timings", "--write", "--root", str(root)]) == 0
+    rows = timings.read_csv(root / "chapters" / "timings.csv")
+    assert [(r.chapter, r.title) for r in rows] == [("01_chapter", "Chapter 1"),
+                                                     ("02_chapter", "Chapter 2")]
+    assert 0.5 <= rows[0].seconds < 60
+    assert rows[0].cpus == cpu_count()
+    assert rows[0].date == datetime.date.today().isoformat()
+    assert "01_chapter" in capsys.readouterr().out
+    assert (root / "chapters" / "01_chapter.ipynb").read_bytes() == before  # not rewritten
+
+
+def test_failing_chapter_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture):
+    root = _tiny_book(tmp_path / "book", "raise RuntimeError('chapter is broken')")
+    assert main(["timings", "--write", "--root", str(root)]) == 1
+    assert "chapter is broken" in capsys.readouterr().err
+    assert not (root / "chapters" / "timings.csv").exists()
+
+
+def test_csv_round_trip(tmp_path: Path):
+    rows = [timings.Timing("01_a", "A, with a comma", 12.5, 2, "2026-01-02")]
+    path = timings.write_csv(rows, tmp_path / "timings.csv")
+    assert path.read_text().splitlines()[0] == "chapter,title,seconds,cpus,date"
+    assert timings.read_csv(path) == rows
+
+
+def test_course_schedule_covers_every_chapter():
+    """The instructor guide's schedule lists exactly the chapters of _toc.yml."""
+    path = timings.csv_path(ROOT)
+    expected = [p.stem for p in book.toc_notebooks(ROOT)]
+    found = [r.chapter for r in timings.read_csv(path)] if path.exists() else []
+    assert found == expected, (
+        f"{path} lists {found} but _toc.yml has {expected}: run "
+        "`python -m cnncourse timings --write` (it executes every chapter)")

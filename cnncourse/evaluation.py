@@ -8,11 +8,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["DEBIAN_FASHION_MNIST_README", "fashion_mnist_baselines", "most_confused",
+__all__ = ["DEBIAN_FASHION_MNIST_README", "class_labels", "fashion_mnist_baselines", "most_confused",
            "parse_benchmark_table"]
 
 
-def _labels(y: Any, name: str) -> np.ndarray:
+def class_labels(y: Any, name: str = "y") -> np.ndarray:
+    """Integer class labels from labels, one-hot rows or probability rows.
+
+    Parameters
+    ----------
+    y : array-like
+        Shaped ``(N,)`` (labels) or ``(N, classes)`` (one-hot or probabilities,
+        reduced with ``argmax``).
+    name : str
+        What to call ``y`` in the error message.
+
+    Examples
+    --------
+    >>> class_labels([[0.1, 0.9], [0.8, 0.2]]).tolist()
+    [1, 0]
+    """
     y = np.asarray(y)
     if y.ndim == 2:
         y = y.argmax(axis=1)
@@ -59,8 +74,8 @@ def most_confused(
     """
     if top < 1:
         raise ValueError(f"top must be at least 1, got {top}")
-    y_true = _labels(y_true, "y_true")
-    y_pred = _labels(y_pred, "y_pred")
+    y_true = class_labels(y_true, "y_true")
+    y_pred = class_labels(y_pred, "y_pred")
     if len(y_true) != len(y_pred):
         raise ValueError(f"y_true has {len(y_true)} labels but y_pred has {len(y_pred)}")
     n = len(class_names)

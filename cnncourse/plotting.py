@@ -13,6 +13,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from cnncourse.evaluation import class_labels
+
 __all__ = ["confusion_matrix", "feature_maps", "image_grid", "kernels", "mistakes", "pixels", "rgb_channels", "pooling_windows", "sliding_window", "training_curves"]
 
 
@@ -283,17 +285,6 @@ def kernels(
     return fig
 
 
-def _class_labels(y: Any, name: str) -> np.ndarray:
-    """Integer class labels from labels, one-hot rows or probability rows."""
-    y = np.asarray(y)
-    if y.ndim == 2:
-        y = y.argmax(axis=1)
-    if y.ndim != 1:
-        raise ValueError(f"{name} must be shaped (N,) labels or (N, classes) one-hot/probabilities, "
-                         f"got shape {y.shape}")
-    return y.astype(int)
-
-
 def confusion_matrix(
     y_true: Any,
     y_pred: Any,
@@ -334,8 +325,8 @@ def confusion_matrix(
 
     if normalize not in (None, "true", "pred", "all"):
         raise ValueError(f'normalize must be None, "true", "pred" or "all", got {normalize!r}')
-    y_true = _class_labels(y_true, "y_true")
-    y_pred = _class_labels(y_pred, "y_pred")
+    y_true = class_labels(y_true, "y_true")
+    y_pred = class_labels(y_pred, "y_pred")
     if len(y_true) != len(y_pred):
         raise ValueError(f"y_true has {len(y_true)} labels but y_pred has {len(y_pred)}")
     n = len(class_names)
@@ -407,8 +398,8 @@ def mistakes(
     ['dog 0.80\\n(true: cat)']
     """
     images = np.asarray(images)
-    y_true = _class_labels(y_true, "y_true")
-    y_pred = _class_labels(y_pred, "y_pred")
+    y_true = class_labels(y_true, "y_true")
+    y_pred = class_labels(y_pred, "y_pred")
     probs = np.asarray(probs, dtype=float)
     if probs.ndim == 2 and probs.shape[1] == 1:
         probs = probs[:, 0]

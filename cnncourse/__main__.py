@@ -9,9 +9,10 @@ fetch-data
     Download every data set into the cache ahead of a workshop.
 student OUTDIR
     Write student copies of the notebooks (no solutions, no outputs).
-timings [--write]
-    Run each chapter in a fresh kernel and report its wall time; ``--write``
-    stores the table in chapters/timings.csv for the instructor guide.
+timings [--write] [CHAPTER ...]
+    Run each chapter (or only the named ones) in a fresh kernel and report its
+    wall time; ``--write`` stores the table in chapters/timings.csv for the
+    instructor guide, keeping the rows of chapters not run.
 """
 
 from __future__ import annotations
@@ -54,13 +55,23 @@ def _timings(args: argparse.Namespace) -> int:
     from cnncourse import book, timings
 
     root = book.find_root(args.root)
+    notebooks = book.toc_notebooks(root)
+    if args.chapters:
+        unknown = set(args.chapters) - {p.stem for p in notebooks}
+        if unknown:
+            raise ValueError(f"no chapter {', '.join(sorted(unknown))} in _toc.yml; choose from "
+                             f"{', '.join(p.stem for p in notebooks)}")
+        notebooks = [p for p in notebooks if p.stem in args.chapters]
     try:
-        rows = timings.measure(book.toc_notebooks(root))
+        rows = timings.measure(notebooks)
     except CellExecutionError as exc:
         print(f"a chapter failed, so no timings were written:\n{exc}", file=sys.stderr)
         return 1
     if args.write:
-        print(f"wrote {timings.write_csv(rows, timings.csv_path(root))}")
+        path = timings.csv_path(root)
+        old = timings.read_csv(path) if path.exists() else []
+        order = [p.stem for p in book.toc_notebooks(root)]
+        print(f"wrote {timings.write_csv(timings.update(old, rows, order), path)}")
     return 0
 
 
@@ -89,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     student.set_defaults(run=_student)
     timing = commands.add_parser("timings", help="measure each chapter's run time")
     timing.add_argument("--write", action="store_true", help="store them in chapters/timings.csv")
+    timing.add_argument("chapters", nargs="*", metavar="CHAPTER",
+                        help="notebook names without .ipynb (default: every chapter)")
     timing.set_defaults(run=_timings)
     for sub in (student, timing):
         sub.add_argument("--root", type=Path, default=None,

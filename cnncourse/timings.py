@@ -4,7 +4,9 @@ Every notebook of ``_toc.yml`` is executed top to bottom in a fresh kernel
 (nbclient, nothing is written back to the notebook) and its wall time is
 measured. ``--write`` stores the table in ``chapters/timings.csv``, which the
 instructor guide shows as the workshop schedule: the times there are
-measured by this command, not typed by hand.
+measured by this command, not typed by hand. Naming chapters
+(``timings --write 05_fashion_mnist``) re-measures only those and keeps the
+other rows.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from cnncourse import book
 from cnncourse.doctor import cpu_count
 
 __all__ = ["CSV_NAME", "Timing", "csv_path", "measure", "notebook_title", "read_csv",
-           "time_notebook", "write_csv"]
+           "time_notebook", "update", "write_csv"]
 
 CSV_NAME = "timings.csv"
 FIELDS = ("chapter", "title", "seconds", "cpus", "date")
@@ -123,6 +125,23 @@ def write_csv(rows: list[Timing], path: str | os.PathLike) -> Path:
         writer.writerow(FIELDS)
         writer.writerows(rows)
     return path
+
+
+def update(old: list[Timing], new: list[Timing], order: list[str]) -> list[Timing]:
+    """The rows for the chapters in ``order``: ``new`` ones first, else ``old`` ones.
+
+    Lets one chapter be re-measured without running the others; chapters no
+    longer in ``order`` are dropped.
+
+    Examples
+    --------
+    >>> old = [Timing("01_a", "A", 10.0, 2, "2026-01-01"), Timing("02_b", "B", 20.0, 2, "2026-01-01")]
+    >>> new = [Timing("02_b", "B", 25.0, 2, "2026-02-01")]
+    >>> [r.seconds for r in update(old, new, ["01_a", "02_b"])]
+    [10.0, 25.0]
+    """
+    rows = {r.chapter: r for r in old} | {r.chapter: r for r in new}
+    return [rows[name] for name in order if name in rows]
 
 
 def read_csv(path: str | os.PathLike) -> list[Timing]:

@@ -73,3 +73,22 @@ def test_course_schedule_covers_every_chapter():
     assert found == expected, (
         f"{path} lists {found} but _toc.yml has {expected}: run "
         "`python -m cnncourse timings --write` (it executes every chapter)")
+
+
+def test_timings_of_one_chapter_keep_the_other_rows(tmp_path: Path):
+    root = _tiny_book(tmp_path / "book", "x = 1", "y = 2")
+    path = root / "chapters" / "timings.csv"
+    timings.write_csv([timings.Timing("01_chapter", "Chapter 1", 99.0, 2, "2026-01-01"),
+                       timings.Timing("02_chapter", "Chapter 2", 99.0, 2, "2026-01-01"),
+                       timings.Timing("03_gone", "Gone", 1.0, 2, "2026-01-01")], path)
+    assert main(["timings", "--write", "--root", str(root), "02_chapter"]) == 0
+    rows = timings.read_csv(path)
+    assert [r.chapter for r in rows] == ["01_chapter", "02_chapter"]
+    assert rows[0].seconds == 99.0 and rows[1].seconds < 60
+
+
+def test_timings_names_the_chapters_when_one_is_unknown(tmp_path: Path, capsys):
+    root = _tiny_book(tmp_path / "book", "x = 1")
+    assert main(["timings", "--root", str(root), "09_nope"]) == 2
+    err = capsys.readouterr().err
+    assert "09_nope" in err and "01_chapter" in err

@@ -69,3 +69,129 @@ def test_cats_dogs_cnn_explains_a_missing_training_length():
 
     with pytest.raises(ValueError, match="len\\(train_ds\\)"):
         models.cats_dogs_cnn(epochs=0, steps_per_epoch=10)
+
+
+# --- Fashion-MNIST (chapter 5) -------------------------------------------------
+
+from cnncourse import models  # noqa: E402
+
+
+def test_article_fashion_model_is_the_article_network_with_flatten():
+    model = models.article_fashion_model()
+    assert model.input_shape == (None, 28, 28, 1)
+    assert model.output_shape == (None, 10)
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds == ["Conv2D", "Flatten", "Dense", "Dense"]
+    assert model.layers[0].filters == 8
+    # 8 * (9 + 1) + 26 * 26 * 8 * 128 + 128 + 128 * 10 + 10
+    assert model.count_params() == 693_722
+    assert model.optimizer.__class__.__name__ == "RMSprop"
+    assert model.loss == "categorical_crossentropy"
+
+
+@pytest.mark.parametrize("units", [128, 873])
+def test_dense_fashion_model_has_no_convolution(units):
+    model = models.dense_fashion_model(units)
+    assert not any("Conv" in type(layer).__name__ for layer in model.layers)
+    assert model.output_shape == (None, 10)
+    assert model.count_params() == 795 * units + 10
+
+
+def test_dense_fashion_model_rejects_a_bad_width():
+    with pytest.raises(ValueError, match="units"):
+        models.dense_fashion_model(0)
+
+
+def test_fashion_cnn_halves_the_map_each_block_and_outputs_probabilities():
+    model = models.fashion_cnn(filters=(16, 32, 64), label_smoothing=0.2)
+    assert model.loss.get_config()["label_smoothing"] == pytest.approx(0.2)
+    flatten = next(layer for layer in model.layers if type(layer).__name__ == "Flatten")
+    assert flatten.output.shape[1] == 3 * 3 * 64  # 28 -> 14 -> 7 -> 3
+    x = np.random.default_rng(0).random((4, 28, 28, 1), dtype=np.float32)
+    probs = model.predict(x, verbose=0)
+    assert probs.shape == (4, 10)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_fashion_cnn_options_add_and_remove_layers():
+    plain = models.fashion_cnn(filters=(8,), batch_norm=False, dropout=0.0, flip=False,
+                               dense_units=128, epochs=None)
+    kinds = [type(layer).__name__ for layer in plain.layers]
+    assert kinds == ["InputLayer", "Conv2D", "Activation", "MaxPooling2D", "Flatten", "Dense",
+                     "Dense"]
+    # 8 * 10 + 14 * 14 * 8 * 128 + 128 + 1290
+    assert plain.count_params() == 202_202
+    full = models.fashion_cnn(filters=(8, 16))
+    kinds = [type(layer).__name__ for layer in full.layers]
+    assert kinds.count("BatchNormalization") == 2 and "Dropout" in kinds
+    assert "RandomFlip" in kinds
+    assert all(not layer.use_bias for layer in full.layers if type(layer).__name__ == "Conv2D")
+
+
+def test_fashion_cnn_learning_rate_warms_up_then_decays_to_zero():
+    model = models.fashion_cnn(filters=(8,), epochs=3, warmup_epochs=1, steps_per_epoch=10,
+                               learning_rate=0.01)
+    schedule = model.optimizer._learning_rate  # the schedule object behind learning_rate
+    rates = [float(schedule(step)) for step in (0, 5, 10, 20, 30)]
+    assert rates[0] == pytest.approx(0.001)  # a tenth of the peak
+    assert rates[1] == pytest.approx(0.0055, rel=1e-3)  # half-way up
+    assert rates[2] == pytest.approx(0.01)  # the peak after one epoch
+    assert rates[3] == pytest.approx(0.005, rel=1e-3)  # half-way down the cosine
+    assert rates[4] == pytest.approx(0.0, abs=1e-7)
+    no_warmup = models.fashion_cnn(filters=(8,), epochs=2, warmup_epochs=0, steps_per_epoch=10,
+                                   learning_rate=0.01)
+    assert float(no_warmup.optimizer._learning_rate(0)) == pytest.approx(0.01)
+    constant = models.fashion_cnn(filters=(8,), epochs=None, learning_rate=0.01)
+    assert float(constant.optimizer.learning_rate) == pytest.approx(0.01)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"filters": ()}, "filters"), ({"filters": (8,) * 5}, "filters"), ({"filters": (0,)}, "filters"),
+    ({"dropout": 1.0}, "dropout"), ({"dense_units": 0}, "dense_units"),
+    ({"epochs": 2, "warmup_epochs": 2}, "warmup_epochs")])
+def test_fashion_cnn_explains_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        models.fashion_cnn(**kwargs)
+
+
+def test_fashion_steps_per_epoch_rounds_up():
+    assert models.fashion_steps_per_epoch(48_000, 64) == 750
+    assert models.fashion_steps_per_epoch(65, 64) == 2
+    with pytest.raises(ValueError):
+        models.fashion_steps_per_epoch(0)
+
+
+def test_fashion_models_train_one_step_and_survive_a_keras_file(tmp_path):
+    import keras
+
+    rng = np.random.default_rng(1)
+    x = rng.random((8, 28, 28, 1), dtype=np.float32)
+    y = keras.utils.to_categorical(np.arange(8) % 10, 10)
+    for model in (models.article_fashion_model(), models.fashion_cnn(filters=(4, 8))):
+        model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+        path = tmp_path / f"{model.name}.keras"
+        model.save(path)
+        again = keras.saving.load_model(path)
+        np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0),
+                                   rtol=1e-5, atol=1e-6)
+
+
+def test_mirror_averaged_is_the_mean_of_the_image_and_its_mirror(tmp_path):
+    import keras
+
+    rng = np.random.default_rng(2)
+    model = models.fashion_cnn(filters=(4, 8), flip=False)
+    x = rng.random((5, 28, 28, 1), dtype=np.float32)
+    tta = models.mirror_averaged(model)
+    expected = (model.predict(x, verbose=0) + model.predict(x[:, :, ::-1], verbose=0)) / 2
+    np.testing.assert_allclose(tta.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-7)
+    # A symmetric image is its own mirror: nothing changes.
+    symmetric = (x + x[:, :, ::-1]) / 2
+    np.testing.assert_allclose(tta.predict(symmetric, verbose=0),
+                               model.predict(symmetric, verbose=0), rtol=1e-5, atol=1e-7)
+    assert not tta.trainable_weights[len(model.trainable_weights):]  # the mirror is frozen
+    path = tmp_path / "tta.keras"
+    tta.save(path)
+    again = keras.saving.load_model(path)  # standard layers only: no custom_objects
+    np.testing.assert_allclose(again.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-7)
+    assert again.evaluate(x, keras.utils.to_categorical(np.arange(5), 10), verbose=0)[1] >= 0

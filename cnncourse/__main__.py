@@ -9,10 +9,11 @@ fetch-data
     Download every data set into the cache ahead of a workshop.
 student OUTDIR
     Write student copies of the notebooks (no solutions, no outputs).
-timings [--write] [CHAPTER ...]
+timings [--write] [--store] [CHAPTER ...]
     Run each chapter (or only the named ones) in a fresh kernel and report its
     wall time; ``--write`` stores the table in chapters/timings.csv for the
-    instructor guide, keeping the rows of chapters not run.
+    instructor guide, keeping the rows of chapters not run; ``--store`` writes
+    the executed notebooks back with their new outputs.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def _timings(args: argparse.Namespace) -> int:
                              f"{', '.join(p.stem for p in notebooks)}")
         notebooks = [p for p in notebooks if p.stem in args.chapters]
     try:
-        rows = timings.measure(notebooks)
+        rows = timings.measure(notebooks, store=args.store)
     except CellExecutionError as exc:
         print(f"a chapter failed, so no timings were written:\n{exc}", file=sys.stderr)
         return 1
@@ -100,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     student.set_defaults(run=_student)
     timing = commands.add_parser("timings", help="measure each chapter's run time")
     timing.add_argument("--write", action="store_true", help="store them in chapters/timings.csv")
+    timing.add_argument("--store", action="store_true",
+                        help="write each executed notebook back, with its new outputs")
     timing.add_argument("chapters", nargs="*", metavar="CHAPTER",
                         help="notebook names without .ipynb (default: every chapter)")
     timing.set_defaults(run=_timings)

@@ -60,10 +60,12 @@ def notebook_title(nb: nbformat.NotebookNode) -> str:
     return ""
 
 
-def time_notebook(path: str | os.PathLike, timeout: int = TIMEOUT) -> float:
+def time_notebook(path: str | os.PathLike, timeout: int = TIMEOUT, *, store: bool = False) -> float:
     """Execute a notebook in a fresh kernel, in its own folder; return the wall time in s.
 
-    The notebook file is not changed.
+    The notebook file is not changed, unless ``store`` is true: then the
+    executed notebook, with its new outputs, is written back to ``path`` (one
+    run both refreshes a chapter's outputs and measures it).
 
     Raises
     ------
@@ -84,11 +86,17 @@ def time_notebook(path: str | os.PathLike, timeout: int = TIMEOUT) -> float:
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     client.execute()
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    if store:
+        nbformat.write(nb, path)
+    return seconds
 
 
-def measure(paths: list[Path], out: TextIO | None = None) -> list[Timing]:
+def measure(paths: list[Path], out: TextIO | None = None, *, store: bool = False) -> list[Timing]:
     """Time each notebook in turn, printing one table row as each finishes.
+
+    With ``store``, each executed notebook is written back (see
+    :func:`time_notebook`).
 
     Examples
     --------
@@ -101,7 +109,7 @@ def measure(paths: list[Path], out: TextIO | None = None) -> list[Timing]:
     print(f"{'chapter':<32} {'seconds':>8}  title", file=out, flush=True)
     for path in paths:
         nb = nbformat.read(path, as_version=4)
-        row = Timing(path.stem, notebook_title(nb), round(time_notebook(path), 1), cpus, today)
+        row = Timing(path.stem, notebook_title(nb), round(time_notebook(path, store=store), 1), cpus, today)
         print(f"{row.chapter:<32} {row.seconds:>8.1f}  {row.title}", file=out, flush=True)
         rows.append(row)
     total = sum(r.seconds for r in rows)

@@ -92,3 +92,15 @@ def test_timings_names_the_chapters_when_one_is_unknown(tmp_path: Path, capsys):
     assert main(["timings", "--root", str(root), "09_nope"]) == 2
     err = capsys.readouterr().err
     assert "09_nope" in err and "01_chapter" in err
+
+
+def test_timings_store_writes_the_executed_notebook_back(tmp_path: Path):
+    root = _tiny_book(tmp_path / "book", "print(6 * 7)", "x = 1")
+    second = (root / "chapters" / "02_chapter.ipynb").read_bytes()
+    assert main(["timings", "--store", "--root", str(root), "01_chapter"]) == 0
+    nb = nbformat.read(root / "chapters" / "01_chapter.ipynb", as_version=4)
+    code = nb.cells[1]
+    assert code.execution_count == 1
+    assert code.outputs[0]["text"] == "42\n"
+    assert (root / "chapters" / "02_chapter.ipynb").read_bytes() == second  # not named, not run
+    assert not (root / "chapters" / "timings.csv").exists()  # no --write

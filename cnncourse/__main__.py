@@ -56,13 +56,14 @@ def _timings(args: argparse.Namespace) -> int:
     from cnncourse import book, timings
 
     root = book.find_root(args.root)
-    notebooks = book.toc_notebooks(root)
+    chapters = book.toc_notebooks(root)
+    notebooks = chapters
     if args.chapters:
-        unknown = set(args.chapters) - {p.stem for p in notebooks}
+        unknown = set(args.chapters) - {p.stem for p in chapters}
         if unknown:
             raise ValueError(f"no chapter {', '.join(sorted(unknown))} in _toc.yml; choose from "
-                             f"{', '.join(p.stem for p in notebooks)}")
-        notebooks = [p for p in notebooks if p.stem in args.chapters]
+                             f"{', '.join(p.stem for p in chapters)}")
+        notebooks = [p for p in chapters if p.stem in args.chapters]
     try:
         rows = timings.measure(notebooks, store=args.store)
     except CellExecutionError as exc:
@@ -71,7 +72,7 @@ def _timings(args: argparse.Namespace) -> int:
     if args.write:
         path = timings.csv_path(root)
         old = timings.read_csv(path) if path.exists() else []
-        order = [p.stem for p in book.toc_notebooks(root)]
+        order = [p.stem for p in chapters]
         print(f"wrote {timings.write_csv(timings.update(old, rows, order), path)}")
     return 0
 

@@ -1,8 +1,8 @@
 """How long each chapter takes to run here: ``python -m cnncourse timings [--write]``.
 
 Every notebook of ``_toc.yml`` is executed top to bottom in a fresh kernel
-(nbclient, nothing is written back to the notebook) and its wall time is
-measured. ``--write`` stores the table in ``chapters/timings.csv``, which the
+(nbclient; nothing is written back unless ``--store`` asks for it) and its
+wall time is measured. ``--write`` stores the table in ``chapters/timings.csv``, which the
 instructor guide shows as the workshop schedule: the times there are
 measured by this command, not typed by hand. Naming chapters
 (``timings --write 05_fashion_mnist``) re-measures only those and keeps the

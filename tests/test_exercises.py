@@ -1,0 +1,391 @@
+"""cnncourse.exercises: every check accepts the right answer and names the usual mistakes."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import skimage
+
+from cnncourse import exercises, ops
+from cnncourse.exercises import EXERCISES, check
+
+ROOT = Path(__file__).resolve().parents[1]
+IDS = ["1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "3.1", "3.2", "3.3", "4.1", "4.2", "4.3",
+       "5.1", "5.2", "5.3", "5.4", "6.1", "6.2", "6.3"]
+GRADED = [i for i in IDS if EXERCISES[i].grade is not None]
+QUESTIONS = [i for i in IDS if EXERCISES[i].question is not None]
+FUNCTIONS = [i for i in IDS if EXERCISES[i].stub is not None]
+LUMINANCE = np.array([0.2125, 0.7154, 0.0721])
+
+
+def _feedback(capsys: pytest.CaptureFixture, exercise_id: str, answer: Any) -> tuple[bool, str]:
+    """Run ``check`` and return its result and the one line it printed."""
+    result = check(exercise_id, answer)
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and out.startswith(f"Exercise {exercise_id}:"), out
+    return result, out
+
+
+# --- the answers ------------------------------------------------------------------------
+
+
+def _plus(row: int = 3, col: int = 3, scale: int = 1, thick: int = 1) -> np.ndarray:
+    image = np.zeros((7, 7), dtype=np.uint8)
+    image[row:row + thick, :] = scale
+    image[:, col] = scale
+    return image
+
+
+def _brighten(image: np.ndarray) -> np.ndarray:
+    return np.clip(image.astype(np.float32) * 1.3, 0, 255).round().astype(np.uint8)
+
+
+def _brighten_truncated(image: np.ndarray) -> np.ndarray:
+    return np.clip(image * 1.3, 0, 255).astype(np.uint8)
+
+
+def _brighten_wrapping(image: np.ndarray) -> np.ndarray:
+    return (image.astype(np.uint16) * 13 // 10).astype(np.uint8)
+
+
+def _chelsea_gray() -> np.ndarray:
+    return (skimage.data.chelsea() / 255) @ LUMINANCE
+
+
+def _flat_outputs() -> dict[str, float]:
+    flat = np.full((5, 5), 0.5)
+    return {name: float(ops.conv2d(flat, k)[0, 0]) for name, k in ops.CLASSIC_KERNELS.items()}
+
+
+FASHION_COUNTS = [144, 64, 9_216, 256, 73_728, 512, 295_168, 2_570]
+
+
+def _recall(y_true, y_pred, class_names) -> pd.Series:
+    return pd.Series([(y_pred[y_true == c] == c).mean() for c in range(10)], index=class_names)
+
+
+def _precision(y_true, y_pred, class_names) -> pd.Series:
+    return pd.Series([(y_true[y_pred == c] == c).mean() for c in range(10)],
+                     index=class_names).sort_values()
+
+
+def _mirror(flip):
+    def average(model, x):
+        return (model.predict(x, verbose=0)[:, 0] + model.predict(flip(x), verbose=0)[:, 0]) / 2
+    return average
+
+
+def _verdicts(model, x):
+    p, q = model.predict(x, verbose=0)[:, 0], model.predict(x[:, :, ::-1], verbose=0)[:, 0]
+    return ((p > 0.5).astype(float) + (q > 0.5)) / 2
+
+
+RIGHT = {
+    "1.1": [_plus(), _plus().astype(bool), 13],
+    "1.2": [_brighten, _brighten_truncated],
+    "1.3": [_chelsea_gray(), _chelsea_gray().astype(np.float32),
+            skimage.color.rgb2gray(skimage.data.chelsea())],
+    "2.1": [(1, -6), [1.0, np.float32(-6.0)]],
+    "2.2": [_flat_outputs(), {name.lower(): v for name, v in _flat_outputs().items()}],
+    "2.3": [1216, np.int64(1216)],
+    "3.1": [(112, 56, (2, 3)), [112, 56, [2, 3]]],
+    "3.2": [(31, 4)],
+    "3.3": [(2, (1, 2)), (2.0, [1, 2])],
+    "4.1": [9_437_248],
+    "4.2": [(True, False), np.array([True, False])],
+    "4.3": [(27, 27, 0)],
+    "5.1": [381_658, FASHION_COUNTS],
+    "5.2": [lambda y_true, y_pred, names: _recall(y_true, y_pred, names).sort_values()],
+    "5.3": [lambda probs, n: np.argsort(probs.max(axis=1))[:n]],
+    "6.1": [_mirror(lambda x: x[:, :, ::-1])],
+    "6.2": [lambda x: x.mean(axis=-1, keepdims=True).repeat(3, axis=-1)],
+}
+
+WRONG = [
+    # 1.1 the plus sign
+    ("1.1", _plus(row=4, col=4), "off the middle"),
+    ("1.1", _plus(row=2, col=2), "counts from 0"),
+    ("1.1", _plus(thick=2), "pixels thick"),
+    ("1.1", _plus(scale=255), "a binary image holds 0 (black) and 1 (white)"),
+    ("1.1", np.zeros((7, 7, 3)), "shape (7, 7, 3)"),
+    ("1.1", np.zeros((6, 6)), "shape (6, 6)"),
+    ("1.1", 14, "counts the centre twice"),
+    ("1.1", 1 - _plus(), "colours are swapped"),
+    ("1.1", np.where(np.arange(7) == 3, 1, 0)[None].repeat(7, 0), "only one bar"),
+    # 1.2 brighten
+    ("1.2", _brighten_wrapping, "wraps around"),
+    ("1.2", lambda image: image * 1.3, "not clipped"),
+    ("1.2", lambda image: np.clip(image * 1.3, 0, 255), "dtype float64"),
+    ("1.2", lambda image: image + 80, "adds 80"),
+    ("1.2", lambda image: np.clip(image.astype(int) + 80, 0, 255).astype(np.uint8), "adds 80"),
+    ("1.2", lambda image: image.astype(int) * 13 // 10, "int64 with values up to 331"),
+    ("1.2", lambda image: np.clip(image * 1.1, 0, 255).astype(np.uint8), "not 1.3 times as bright"),
+    ("1.2", lambda image: image[..., 0], "keeps the shape"),
+    # 1.3 grayscale
+    ("1.3", skimage.data.chelsea() @ LUMINANCE, "divide by 255"),
+    ("1.3", skimage.data.chelsea().mean(axis=-1) / 255, "plain mean of R, G and B"),
+    ("1.3", (skimage.data.chelsea() / 255) @ LUMINANCE[::-1], "BGR order"),
+    ("1.3", _chelsea_gray()[..., None], "keeps a channel axis"),
+    ("1.3", np.repeat(_chelsea_gray()[..., None], 3, axis=-1), "keeps a channel axis"),
+    ("1.3", _chelsea_gray()[:100], "shape (100, 451)"),
+    # 2.1 sharpen values
+    ("2.1", np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]]), "their sum, one number"),
+    ("2.1", (ops.SHARPEN * 1, 1), "not the products themselves"),
+    ("2.1", (1, 1), "centred on image[2, 2]"),
+    ("2.1", (1, 6), "wrong sign"),
+    ("2.1", (-6, 1), "swapped"),
+    ("2.1", (1, -6, 0), "give 2 items"),
+    ("2.1", ops.conv2d(np.ones((6, 6)), ops.SHARPEN), "the whole map"),
+    # 2.2 constant image
+    ("2.2", dict.fromkeys(ops.CLASSIC_KERNELS, 0.5), "Sobel and outline weights sum to 0"),
+    ("2.2", dict.fromkeys(ops.CLASSIC_KERNELS, 0.0), "0 for every kernel"),
+    ("2.2", {"identity": 0.5, "box blur": 0.5}, "missing: Gaussian blur"),
+    ("2.2", {**_flat_outputs(), "emboss": 0.0}, "wrong for emboss"),
+    ("2.2", {**_flat_outputs(), "laplace": 0.0}, "unknown kernel name"),
+    ("2.2", [0.5] * 8, "give a dict"),
+    # 2.3 parameters of Conv2D(16, 5)
+    ("2.3", 1200, "forgets the biases"),
+    ("2.3", 400, "ignores the 3 input channels"),
+    ("2.3", 416, "ignores the 3 input channels"),
+    ("2.3", 28 * 28 * 16, "grows with the image"),
+    ("2.3", 1216.5, "whole number"),
+    ("4.1", "9437248", "not the string"),
+    ("3.2", ("31", "4"), "not the string"),
+    # 3.1 the ResNet-style stem
+    ("3.1", (109, 55, (2, 3)), "'valid' formula"),
+    ("3.1", (110, 55, (2, 3)), "'valid' formula"),
+    ("3.1", (112, 55, (2, 3)), "'valid' pooling"),
+    ("3.1", (112, 56, (3, 3)), "ZeroPadding2D(3)"),
+    ("3.1", (112, 56, (3, 2)), "swapped"),
+    ("3.1", (112, 56, (2.5, 2.5)), "zeros come whole"),
+    ("3.1", (112, 56), "give 3 items"),
+    ("3.1", (112, 56, 5), "(zeros before, zeros after) as the third item"),
+    # 3.2 unpadded 5×5 layers
+    ("3.2", (32, 0), "too many"),
+    ("3.2", (30, 8), "one more layer fits"),
+    ("3.2", (25, 3), "not 5"),
+    ("3.2", (31, 3), "128 − 4 × 31 = 4"),
+    ("3.2", 31, "give a tuple"),
+    # 3.3 symmetric and "same" padding
+    ("3.3", (4, (1, 2)), "4 is the total"),
+    ("3.3", (2, (2, 1)), "swapped"),
+    ("3.3", (1.5, (1, 2)), "4×4 kernel would need"),
+    ("3.3", (2, (1.5, 1.5)), "zeros come whole"),
+    ("3.3", (2, (2, 2)), "'same' pads 3 in all"),
+    # 4.1 the first Dense layer on 200×200 photos
+    ("4.1", 9_437_184, "forgets the 64 biases"),
+    ("4.1", 49 * 49 * 64 * 64 + 64, "pooling rounds down"),
+    ("4.1", 97 * 97 * 64 * 64 + 64, "skips the second pooling"),
+    ("4.1", 3_686_464, "128×128 inputs"),
+    ("4.1", 50 * 50 * 64 * 64 + 64, "unpadded"),
+    ("4.1", 9_476_098, "whole network"),
+    # 4.2 pooling and ReLU
+    ("4.2", (True, True), "mean of ReLUs is not the ReLU of the mean"),
+    ("4.2", (False, False), "non-decreasing"),
+    ("4.2", ("yes", "no"), "True or False"),
+    ("4.2", True, "give a tuple"),
+    # 4.3 AlexNet's overlapping pooling
+    ("4.3", (26, 27, 0), "forgets the + 1"),
+    ("4.3", (28, 27, 0), "rounds up"),
+    ("4.3", (27, 26, 0), "2×2 windows"),
+    ("4.3", (27, 27, 9), "pooling has no weights"),
+    ("4.3", (27, 27, 4), "pooling has no weights"),
+    # 5.1 parameters of fashion_cnn
+    ("5.1", 381_658 + 208, "208 too many"),
+    ("5.1", 381_658 - 416, "2 numbers a channel"),
+    ("5.1", [144 + 16, *FASHION_COUNTS[1:]], "has no bias"),
+    ("5.1", FASHION_COUNTS[:-1], "give 8 counts"),
+    # 5.2 per-class accuracy
+    ("5.2", _precision, "(precision)"),
+    ("5.2", lambda y_true, y_pred, names: _recall(y_true, y_pred, names)
+     .sort_values(ascending=False), "best to worst"),
+    ("5.2", lambda y_true, y_pred, names: _recall(y_true, y_pred, names).to_numpy(),
+     "pandas Series"),
+    # 5.3 least sure images
+    ("5.3", lambda probs, n: np.argsort(probs.max(axis=1))[::-1][:n], "most sure"),
+    ("5.3", lambda probs, n: np.argsort(probs.argmax(axis=1), kind="stable")[:n],
+     "predicted class"),
+    ("5.3", lambda probs, n: np.sort(probs.max(axis=1))[:n], "returned probabilities"),
+    # 6.1 mirror averaging
+    ("6.1", _mirror(lambda x: x[:, ::-1]), "flips axis 1"),
+    ("6.1", _mirror(lambda x: x[..., ::-1]), "colour channels"),
+    ("6.1", lambda model, x: model.predict(x, verbose=0)[:, 0], "plain photos' probabilities"),
+    ("6.1", _verdicts, "0/1 verdicts"),
+    # 6.2 gray photos
+    ("6.2", lambda x: x.mean(axis=-1, keepdims=True), "three equal channels"),
+    ("6.2", lambda x: (x @ LUMINANCE)[..., None].repeat(3, axis=-1), "luminance weights"),
+    ("6.2", lambda x: x.mean(axis=-1), "three equal channels"),
+]
+
+
+# --- every check -----------------------------------------------------------------------
+
+
+def test_the_registry_holds_exactly_the_course_exercises():
+    assert list(EXERCISES) == IDS
+    for exercise_id, exercise in EXERCISES.items():
+        chapter, k = exercise_id.split(".")
+        assert exercise.label == f"ch{int(chapter):02d}-ex{k}"
+        assert exercises.by_label(exercise.label) is exercise
+        assert exercise.hint and exercise.solution
+        assert exercise.grade is not None or exercise.question is not None
+
+
+@pytest.mark.parametrize("exercise_id", GRADED)
+def test_right_answers_pass(capsys, exercise_id):
+    assert exercise_id in RIGHT, f"no right answer tested for {exercise_id}"
+    for answer in RIGHT[exercise_id]:
+        result, out = _feedback(capsys, exercise_id, answer)
+        assert result is True and f"Exercise {exercise_id}: right." in out, out
+
+
+@pytest.mark.parametrize(("exercise_id", "answer", "phrase"), WRONG,
+                         ids=[f"{e}-{i}" for i, (e, _, _) in enumerate(WRONG)])
+def test_typical_mistakes_are_named(capsys, exercise_id, answer, phrase):
+    result, out = _feedback(capsys, exercise_id, answer)
+    assert result is False
+    assert "not yet." in out and "It raised" not in out, out
+    assert phrase in out, out
+
+
+@pytest.mark.parametrize("exercise_id", GRADED)
+def test_every_graded_exercise_has_two_named_mistakes(exercise_id):
+    assert len({phrase for e, _, phrase in WRONG if e == exercise_id}) >= 2
+
+
+@pytest.mark.parametrize("exercise_id", FUNCTIONS)
+def test_function_checks_are_deterministic(capsys, exercise_id):
+    answers = [a for e, a, _ in WRONG if e == exercise_id] + RIGHT[exercise_id]
+    first = [_feedback(capsys, exercise_id, a) for a in answers]
+    assert [_feedback(capsys, exercise_id, a) for a in answers] == first
+
+
+@pytest.mark.parametrize("exercise_id", QUESTIONS)
+def test_questions_accept_their_letter_only(capsys, exercise_id):
+    question = EXERCISES[exercise_id].question
+    assert question.right in question.choices and set(question.why) == set(question.choices)
+    for letter in question.choices:
+        for spelling in (letter, f" ({letter.upper()}) "):
+            result, out = _feedback(capsys, exercise_id, spelling)
+            assert result is (letter == question.right), out
+            assert question.why[letter] in out
+    result, out = _feedback(capsys, exercise_id, "z")
+    assert result is False and "answer with one letter" in out
+
+
+@pytest.mark.parametrize("exercise_id", [i for i in IDS if EXERCISES[i].grade is None])
+def test_a_question_only_exercise_asks_for_a_letter(capsys, exercise_id):
+    result, out = _feedback(capsys, exercise_id, 2)
+    assert result is False and "answer with a letter" in out
+
+
+# --- answers of any kind never raise ---------------------------------------------------
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+@pytest.mark.parametrize("blank", [..., None], ids=["ellipsis", "None"])
+def test_blank_answers_are_not_answered_yet(capsys, exercise_id, blank):
+    result, out = _feedback(capsys, exercise_id, blank)
+    assert result is False and "not answered yet" in out
+
+
+@pytest.mark.parametrize("exercise_id", FUNCTIONS)
+def test_a_stub_function_is_not_answered_yet(capsys, exercise_id):
+    def stub(*args):
+        ...
+
+    result, out = _feedback(capsys, exercise_id, stub)
+    assert result is False and "not answered yet" in out and "returns nothing" in out
+
+
+@pytest.mark.parametrize("exercise_id", FUNCTIONS)
+def test_a_function_that_raises_is_reported(capsys, exercise_id):
+    def broken(*args):
+        raise IndexError("index 9 is out of bounds")
+
+    result, out = _feedback(capsys, exercise_id, broken)
+    assert result is False and "It raised IndexError: index 9 is out of bounds" in out
+
+
+ODD_ANSWERS = [0, -1.5, True, "", [], (), {}, [[1, 2], [3]], np.zeros(3), np.zeros((2, 2, 2)),
+               object(), ("a", "b", "c"), float("nan"), len]
+
+
+@pytest.mark.parametrize("exercise_id", GRADED)
+def test_answers_of_any_type_get_feedback_not_an_exception(capsys, exercise_id):
+    for answer in ODD_ANSWERS:
+        result, out = _feedback(capsys, exercise_id, answer)
+        assert result is False, (answer, out)
+        if exercise_id not in FUNCTIONS:  # a wrong type is explained, not a crash report
+            assert "It raised" not in out, (answer, out)
+
+
+def test_an_unknown_exercise_raises_key_error():
+    with pytest.raises(KeyError, match="7.1"):
+        check("7.1", 1)
+    with pytest.raises(KeyError):
+        exercises.hint("1.4")
+    assert exercises.by_label("ch09-ex1") is None
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_hint_solution_and_question_print(capsys, exercise_id):
+    exercises.hint(exercise_id)
+    exercises.solution(exercise_id)
+    exercises.question(exercise_id)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"Exercise {exercise_id}, hint: ")
+    assert lines[1].startswith(f"Exercise {exercise_id}, solution: ")
+    question = EXERCISES[exercise_id].question
+    if question is None:
+        assert "has no multiple-choice question" in lines[2]
+    else:
+        assert lines[2] == f"Exercise {exercise_id}: {question.text}"
+        assert len(lines) == 3 + len(question.choices)
+
+
+# --- the notebooks and the student copies ----------------------------------------------
+
+
+def _notebook_labels() -> dict[str, list[str]]:
+    """Chapter number → the ``{exercise}`` labels of its notebook, in order."""
+    labels = {}
+    for path in sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        labels[str(int(path.name[:2]))] = re.findall(
+            r"^[`:]{3,}\{exercise\}[^\n]*\n(?:[ \t]*:[\w-]+:[^\n]*\n)*?[ \t]*:label:[ \t]*(\S+)",
+            text, re.MULTILINE)
+    return labels
+
+
+def test_every_exercise_of_the_notebooks_has_a_check_and_vice_versa():
+    in_notebooks = {f"{chapter}.{k}": label for chapter, labels in _notebook_labels().items()
+                    for k, label in enumerate(labels, start=1)}
+    assert in_notebooks == {i: e.label for i, e in EXERCISES.items()}
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_student_cells_run_and_say_not_answered_yet(capsys, exercise_id):
+    exercise = EXERCISES[exercise_id]
+    source = "\n".join(["from cnncourse import exercises", exercise.answer_cell,
+                        exercise.check_cell])
+    exec(compile(source, f"<exercise {exercise_id}>", "exec"), {})  # noqa: S102
+    out = capsys.readouterr().out
+    calls = exercise.check_cell.count("exercises.check(")
+    assert calls == (exercise.grade is not None) + (exercise.question is not None)
+    assert out.count("not answered yet") == calls, out
+    assert exercise.variable in exercise.answer_cell + exercise.check_cell
+
+
+def test_the_docstring_examples_hold():
+    import doctest
+
+    result = doctest.testmod(exercises, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 8 and result.failed == 0

@@ -4,8 +4,12 @@ A student copy is the chapter without its solutions and without outputs, to
 be run and filled in during a workshop: every cell tagged ``solution`` (see
 CONTRIBUTING.md) is removed, every output cleared, and each exercise's MyST
 directive, which Jupyter would show as a raw code fence, becomes plain
-markdown numbered as on the site, followed by an empty code cell for the
-answer.
+markdown numbered as on the site. After each exercise come two code cells
+from :mod:`cnncourse.exercises`: the answer cell the learner fills in, and
+the cell that checks the answer and says whether it is right. One cell
+``from cnncourse import exercises`` precedes the first of them. An exercise
+whose ``:label:`` the registry does not know gets an empty ``# Your answer``
+cell instead.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ import nbformat
 
 from cnncourse import book
 
-__all__ = ["SOLUTION_TAG", "student_notebook", "write_student_notebooks"]
+__all__ = ["EMPTY_ANSWER", "IMPORT_CELL", "SOLUTION_TAG", "student_notebook",
+           "write_student_notebooks"]
 
 SOLUTION_TAG = "solution"
 
@@ -30,24 +35,49 @@ _EXERCISE = re.compile(
 )
 
 
-def _plain_exercises(source: str, prefix: str, first: int) -> tuple[str, int]:
+# One option line of a directive, ``:name: value``.
+_OPTION = re.compile(r"\s*:(?P<name>[\w-]+):(?P<value>.*)$")
+
+IMPORT_CELL = "from cnncourse import exercises"
+EMPTY_ANSWER = "# Your answer\n"
+
+
+def _plain_exercises(source: str, prefix: str, first: int) -> tuple[str, list[str | None]]:
     """Rewrite each exercise directive of a markdown cell as plain markdown.
 
-    Returns the new source and how many exercises it held; they are numbered
+    Returns the new source and the ``:label:`` of each exercise it held
+    (None for one without a label), in order; they are numbered
     ``{prefix}{first}``, ``{prefix}{first + 1}``, ... as on the site.
     """
-    count = 0
+    labels: list[str | None] = []
 
     def plain(match: re.Match) -> str:
-        nonlocal count
-        body = [line for line in match["body"].splitlines()
-                if not re.match(r"\s*:[\w-]+:", line)]  # the directive's options
+        body, label = [], None
+        for line in match["body"].splitlines():
+            option = _OPTION.match(line)
+            if option is None:
+                body.append(line)
+            elif option["name"] == "label":
+                label = option["value"].strip()
         title = match["title"].strip()
-        heading = f"**Exercise {prefix}{first + count}**" + (f" ({title})" if title else "")
-        count += 1
+        number = f"{prefix}{first + len(labels)}"
+        labels.append(label)
+        heading = f"**Exercise {number}**" + (f" ({title})" if title else "")
         return heading + "\n\n" + "\n".join(body).strip()
 
-    return _EXERCISE.sub(plain, source), count
+    return _EXERCISE.sub(plain, source), labels
+
+
+def _registered(label: str | None):
+    """The registry's exercise for a sphinx-exercise label, or None when it has none."""
+    if not label:
+        return None
+    from cnncourse import exercises
+
+    try:
+        return exercises.by_label(label)
+    except KeyError:
+        return None
 
 
 def student_notebook(nb: nbformat.NotebookNode, chapter: str | None = None
@@ -62,6 +92,20 @@ def student_notebook(nb: nbformat.NotebookNode, chapter: str | None = None
         The chapter number (``"03"``), used to number exercises as the site
         does (``Exercise 3.1``); they are numbered 1, 2, ... without it.
 
+    Returns
+    -------
+    nbformat.NotebookNode
+        The student copy. Each exercise known to :mod:`cnncourse.exercises`
+        (by its ``:label:``) is followed by its answer and check cells, the
+        first of them preceded by ``from cnncourse import exercises``; any
+        other exercise by an empty ``# Your answer`` cell.
+
+    Raises
+    ------
+    ValueError
+        When ``chapter`` is given and the registry numbers an exercise
+        differently from the site.
+
     Examples
     --------
     >>> import nbformat
@@ -75,24 +119,36 @@ def student_notebook(nb: nbformat.NotebookNode, chapter: str | None = None
     out = copy.deepcopy(nb)
     cells = []
     exercises = 0
+    checked = False  # has an exercise of this notebook got its check cells yet?
     for cell in out.cells:
         if SOLUTION_TAG in cell.get("metadata", {}).get("tags", []):
             continue
+        cells.append(cell)
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
             cell.metadata.pop("execution", None)
         elif cell.cell_type == "markdown":
             prefix = f"{int(chapter)}." if chapter and chapter.isdigit() else ""
-            cell.source, found = _plain_exercises(cell.source, prefix, exercises + 1)
-            exercises += found
-            if found:  # room for the answer where the solution was
-                answer = nbformat.v4.new_code_cell("# Your answer\n")
-                if out.get("nbformat_minor", 5) < 5:  # cell ids came with nbformat 4.5
-                    answer.pop("id", None)
-                cells.extend([cell, answer])
-                continue
-        cells.append(cell)
+            cell.source, labels = _plain_exercises(cell.source, prefix, exercises + 1)
+            for label in labels:  # the answer goes where the solution was
+                exercises += 1
+                exercise = _registered(label)
+                if exercise is None:
+                    sources = [EMPTY_ANSWER]
+                else:
+                    if prefix and exercise.id != f"{prefix}{exercises}":
+                        raise ValueError(
+                            f"exercise {label} is number {prefix}{exercises} on the site but "
+                            f"{exercise.id} in cnncourse.exercises: fix the registry's id")
+                    sources = [IMPORT_CELL] * (not checked) + [exercise.answer_cell,
+                                                               exercise.check_cell]
+                    checked = True
+                for source in sources:
+                    answer = nbformat.v4.new_code_cell(source)
+                    if out.get("nbformat_minor", 5) < 5:  # cell ids came with nbformat 4.5
+                        answer.pop("id", None)
+                    cells.append(answer)
     out.cells = cells
     out.metadata.pop("widgets", None)
     return out

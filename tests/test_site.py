@@ -3,27 +3,27 @@
 Headless Debian Chromium, driven by Playwright, visits every page of
 ``_toc.yml`` over a local HTTP server on 127.0.0.1 and checks what a reader
 would notice: the page loads, nothing errs in the console, every image
-decodes, the math is typeset, the launch and download buttons point where
-they should, and no request leaves the machine (a room without internet
-gets the whole site). A full-page screenshot of each page is kept in
-``_build/screenshots/`` to look at.
+decodes, every image of a chapter's text has a real alt text (what a
+screen reader says instead of the figure), the math is typeset, the launch
+and download buttons point where they should, and no request leaves the
+machine (a room without internet gets the whole site). A full-page
+screenshot of each page is kept in ``_build/screenshots/`` to look at.
 """
 
 from __future__ import annotations
 
 import functools
 import http.server
+import posixpath
 import re
 import threading
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import nbformat
 import pytest
 
 from cnncourse import book
-
-pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "_build" / "html"
@@ -38,6 +38,10 @@ CHROMIUM_ARGS = [
 LOCAL_HOST = "127.0.0.1"
 MATH_TIMEOUT_MS = 20_000
 PAGES = book.toc_documents(ROOT)
+# The chapters' text on a page (not the theme's header, sidebars or logos).
+ARTICLE = "article.bd-article"
+ALT_MIN_WORDS = 3
+IMAGE_FILE = re.compile(r"\.(png|jpe?g|gif|svg|webp|bmp|tiff?|pdf)$", re.IGNORECASE)
 # $x$ or $$…$$ in a markdown cell or page: what MyST's dollarmath turns into math.
 DOLLAR_MATH = re.compile(r"\$\$.+?\$\$|(?<![\\$])\$(?=\S)[^$\n]+?(?<=\S)\$(?!\d)", re.DOTALL)
 
@@ -173,6 +177,53 @@ def _check_images(page, problems: list[str]) -> None:
         problems.append(f"image not decoded: {src}")
 
 
+def alt_text_problem(alt: str | None, src: str) -> str | None:
+    """What is wrong with an image's alt text, or None when it describes the image.
+
+    An alt text is what a screen reader says instead of the image (and what a
+    browser shows when it cannot load it), so it must be there, say something
+    in words (at least ``ALT_MIN_WORDS`` of them) and not be a file name,
+    which is what MyST-NB writes when a cell gives none.
+
+    Examples
+    --------
+    >>> alt_text_problem("A 7×7 plus sign, white on black", "../_images/a.png") is None
+    True
+    >>> alt_text_problem("a.png", "../_images/a.png")
+    "the alt text is a file name: 'a.png'"
+    """
+    if alt is None:
+        return "no alt attribute"
+    text = " ".join(alt.split())
+    if not text:
+        return "an empty alt text"
+    path = unquote(urlsplit(src).path) if not src.startswith("data:") else ""
+    names = {src, path, posixpath.basename(path), posixpath.splitext(posixpath.basename(path))[0]}
+    if text == src:
+        return "the alt text is the image's path (MyST-NB's default when none is given)"
+    if (IMAGE_FILE.search(text) or text in names - {""}
+            or (" " not in text and ("/" in text or "\\" in text))):
+        return f"the alt text is a file name: {text[:80]!r}"
+    words = [w for w in text.split() if re.search(r"[^\W\d_]", w)]  # with a letter
+    if len(words) < ALT_MIN_WORDS:
+        return (f"the alt text {text!r} is too short to describe the image "
+                f"({len(words)} words, at least {ALT_MIN_WORDS})")
+    return None
+
+
+def _check_alt_text(page, problems: list[str]) -> None:
+    """Every image in the page's article has an alt text that describes it."""
+    if not page.locator(ARTICLE).count():
+        problems.append(f"no {ARTICLE} on the page: where is the chapter's text?")
+        return
+    images = page.eval_on_selector_all(
+        f"{ARTICLE} img", "els => els.map(e => [e.getAttribute('alt'), e.getAttribute('src')])")
+    for alt, src in images:
+        problem = alt_text_problem(alt, src or "")
+        if problem:
+            problems.append(f"image {(src or '(no src)')[:100]}: {problem}")
+
+
 def _check_launch_buttons(page, problems: list[str], path: Path) -> None:
     hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
     expected = {"Colab": book.colab_url(ROOT, path), "Binder": book.binder_url(ROOT, path)}
@@ -192,6 +243,7 @@ def _check_launch_buttons(page, problems: list[str], path: Path) -> None:
                             f"(HTTP {response.status})")
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("path", PAGES, ids=_page_id)
 def test_page_renders_offline(visit, path: Path):
     page_url = f"{visit.base_url}/{path.relative_to(ROOT).with_suffix('.html').as_posix()}"
@@ -207,6 +259,8 @@ def test_page_renders_offline(visit, path: Path):
     _check_images(visit.page, problems)
     if path.suffix == ".ipynb":
         _check_launch_buttons(visit.page, problems, path)
+    if path.parent.name == "chapters" and path.name.startswith("0"):  # a chapter
+        _check_alt_text(visit.page, problems)
     SHOTS.mkdir(parents=True, exist_ok=True)
     shot = SHOTS / (path.relative_to(ROOT).with_suffix(".png").as_posix().replace("/", "__"))
     visit.page.screenshot(path=str(shot), full_page=True)
@@ -215,6 +269,7 @@ def test_page_renders_offline(visit, path: Path):
                     pytrace=False)
 
 
+@pytest.mark.browser
 def test_search_finds_convolution(visit):
     url = f"{visit.base_url}/search.html?q=convolution"
     response = visit.page.goto(url, wait_until="load")
@@ -230,3 +285,27 @@ def test_search_finds_convolution(visit):
     visit.page.screenshot(path=str(SHOTS / "search.png"), full_page=True)
     if visit.problems:
         pytest.fail("search page:\n  " + "\n  ".join(visit.problems), pytrace=False)
+
+
+@pytest.mark.parametrize("alt, src, problem", [
+    ("Bar chart of the ten classes' accuracy, shirts lowest", "../_images/ab12.png", None),
+    ("A 7×7 binary plus sign", "../_images/ab12.png", None),
+    (None, "../_images/ab12.png", "no alt attribute"),
+    ("", "../_images/ab12.png", "an empty alt text"),
+    (" \n\t", "../_images/ab12.png", "an empty alt text"),
+    ("../_images/ab12.png", "../_images/ab12.png", "the image's path"),  # MyST-NB's default
+    ("ab12.png", "../_images/ab12.png", "file name"),
+    ("ab12", "../_images/ab12.png", "file name"),
+    ("cat_photo.JPG", "data:image/jpeg;base64,AAAA", "file name"),
+    ("figure.svg", "../_images/other.svg", "file name"),
+    ("_images/plot", "x.png", "file name"),
+    ("Plot", "../_images/ab12.png", "too short"),
+    ("Loss curve", "../_images/ab12.png", "too short"),
+    ("Figure 1 2 3", "../_images/ab12.png", "too short"),  # numbers are not words
+])
+def test_alt_text_problem_judges_alt_texts(alt, src, problem):
+    found = alt_text_problem(alt, src)
+    if problem is None:
+        assert found is None
+    else:
+        assert found is not None and problem in found, found

@@ -10,6 +10,8 @@ Small, flat modules, each with one job:
 - :mod:`cnncourse.images`: decoding photos robustly and the ``tf.data`` pipeline;
 - :mod:`cnncourse.evaluation`: what a trained classifier gets wrong;
 - :mod:`cnncourse.training`: timed training;
+- :mod:`cnncourse.exercises`: ``check``, ``hint`` and ``solution`` for every exercise;
+- :mod:`cnncourse.tolerance`: stored and fresh notebook outputs compared within tolerances;
 - :mod:`cnncourse.bench`: ``python -m cnncourse.bench``, accuracy and speed measured;
 - :mod:`cnncourse.book`, :mod:`cnncourse.needs`: the table of contents and each chapter's data;
 - :mod:`cnncourse.doctor`, :mod:`cnncourse.fetch`, :mod:`cnncourse.student`,

@@ -60,6 +60,16 @@ def notebook_title(nb: nbformat.NotebookNode) -> str:
     return ""
 
 
+KERNEL_ARGUMENTS = ["--IPKernelApp.capture_fd_output=False"]
+"""Start kernels the way nbval's run them: without capturing file descriptors 1 and 2.
+
+ipykernel forwards what C++ libraries write to the process's stderr (TensorFlow's
+start-up and tf.data log lines, which no log level silences in TF 2.21) into the
+cell's outputs, but not when it runs under pytest. Stored outputs are compared by
+nbval under pytest, so they are made without that capture too.
+"""
+
+
 def time_notebook(path: str | os.PathLike, timeout: int = TIMEOUT, *, store: bool = False) -> float:
     """Execute a notebook in a fresh kernel, in its own folder; return the wall time in s.
 
@@ -83,7 +93,8 @@ def time_notebook(path: str | os.PathLike, timeout: int = TIMEOUT, *, store: boo
     nb = nbformat.read(path, as_version=4)
     kernel = nb.metadata.get("kernelspec", {}).get("name", "python3")
     client = NotebookClient(nb, timeout=timeout, kernel_name=kernel,
-                            resources={"metadata": {"path": str(path.parent)}})
+                            resources={"metadata": {"path": str(path.parent)}},
+                            extra_arguments=KERNEL_ARGUMENTS)
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start

@@ -104,3 +104,20 @@ def test_timings_store_writes_the_executed_notebook_back(tmp_path: Path):
     assert code.outputs[0]["text"] == "42\n"
     assert (root / "chapters" / "02_chapter.ipynb").read_bytes() == second  # not named, not run
     assert not (root / "chapters" / "timings.csv").exists()  # no --write
+
+
+def test_stored_outputs_leave_out_what_libraries_write_to_stderr(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Stored outputs are what nbval sees: without C++ libraries' writes to file descriptor 2.
+
+    ipykernel captures them, except under pytest; the kernel started here must not, even
+    when (as in a terminal) nothing tells it that it runs under pytest.
+    """
+    monkeypatch.delenv("PYTEST_CURRENT_TEST", raising=False)
+    path = tmp_path / "fd.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("import os\nos.write(2, b'C++ log line\\n')\nprint('kept')")],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}}), path)
+    timings.time_notebook(path, store=True)
+    outputs = nbformat.read(path, as_version=4).cells[0].outputs
+    assert [o.get("text") for o in outputs] == ["kept\n"]

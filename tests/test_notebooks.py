@@ -8,6 +8,7 @@ uses no API that Keras 3 removed.
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -85,12 +86,69 @@ def test_no_tensorflow_log_noise_in_outputs(notebook):
                 assert not TF_NOISE.search(out.text), f"{path.name}: {out.text[:200]}"
 
 
+TRAINING = {"fit", "fit_timed"}  # model.fit(...), training.fit_timed(model, ...)
+LOGGING = TRAINING | {"evaluate", "predict"}  # Keras calls that print unless told not to
+
+
+def keras_calls(source: str) -> list[tuple[str, str | None, str]]:
+    """Every call of a name in LOGGING in a cell: ``(name, verbose, call)``.
+
+    The cell is parsed as Python (IPython's ``%`` and ``!`` lines made
+    Python first), so that a call is found whatever its layout: over several
+    lines, through a module (``training.fit_timed``), with brackets in its
+    arguments. ``verbose`` is the source of the argument, None when absent.
+    """
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    tree = ast.parse(TransformerManager().transform_cell(source))
+    calls = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            if name in LOGGING:
+                verbose = next((ast.unparse(k.value) for k in node.keywords if k.arg == "verbose"),
+                               None)
+                calls.append(((node.lineno, node.col_offset), name, verbose, ast.unparse(node)))
+    return [call[1:] for call in sorted(calls)]
+
+
+def test_keras_calls_finds_every_training_call_and_its_verbose():
+    source = """%matplotlib inline
+history, seconds = training.fit_timed(
+    cnn, train_ds, validation_data=val_ds,
+    epochs=EPOCHS, callbacks=[record(1)], verbose=2)
+model.fit(x[:64], y[:64], epochs=1)  # no verbose
+fit_timed(model, x, y, verbose=1)
+print(model.evaluate(x, y, verbose=0)[1], "fit(", ".fit(x)")
+model.fit_generator(gen)
+"""
+    assert [(name, verbose) for name, verbose, _ in keras_calls(source)] == [
+        ("fit_timed", "2"), ("fit", None), ("fit_timed", "1"), ("evaluate", "0")]
+
+
 def test_training_is_logged_one_line_an_epoch(notebook):
+    """verbose=2 (one line an epoch) or 0 (silent): never progress bars, whose
+    timings and carriage returns vary from run to run."""
     path, nb = notebook
     for cell in _code_cells(nb):
-        for call in re.finditer(r"\.fit\((.*?)\)\s*$", cell.source, re.S | re.M):
-            assert re.search(r"verbose\s*=\s*[02]", call.group(1)), (
-                f"{path.name}: fit(...) without verbose=2 or verbose=0:\n{cell.source[:300]}")
+        for name, verbose, call in keras_calls(cell.source):
+            assert verbose in ("0", "2"), (
+                f"{path.name}: {name}(...) without verbose=2 or verbose=0:\n{call[:300]}")
+
+
+# Chapters that train for minutes, and how many trainings each logs with verbose=2.
+TRAININGS = {"05_fashion_mnist.ipynb": 3, "06_cats_vs_dogs.ipynb": 3}
+
+
+@pytest.mark.parametrize("name, logged", sorted(TRAININGS.items()))
+def test_long_trainings_are_found_and_logged(name, logged):
+    """The check above sees the chapters' trainings: fit_timed calls included."""
+    nb = nbformat.read(ROOT / "chapters" / name, as_version=4)
+    calls = [(n, v) for cell in _code_cells(nb) for n, v, _ in keras_calls(cell.source)
+             if n in TRAINING]
+    assert sum(v == "2" for _, v in calls) == logged, f"{name}: training calls {calls}"
+    assert ("fit_timed", "2") in calls, f"{name}: training calls {calls}"
 
 
 def test_no_api_that_keras_3_removed(notebook):

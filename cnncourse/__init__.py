@@ -10,6 +10,7 @@ Small, flat modules, each with one job:
 - :mod:`cnncourse.images`: decoding photos robustly and the ``tf.data`` pipeline;
 - :mod:`cnncourse.evaluation`: what a trained classifier gets wrong;
 - :mod:`cnncourse.training`: timed training;
+- :mod:`cnncourse.explain`: Grad-CAM and occlusion maps, and a check of their faithfulness;
 - :mod:`cnncourse.exercises`: ``check``, ``hint`` and ``solution`` for every exercise;
 - :mod:`cnncourse.tolerance`: stored and fresh notebook outputs compared within tolerances;
 - :mod:`cnncourse.bench`: ``python -m cnncourse.bench``, accuracy and speed measured;

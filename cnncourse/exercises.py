@@ -298,7 +298,9 @@ def question(exercise_id: str) -> None:
 
 def _as_int(value: Any, what: str) -> int:
     """``value`` as an int, or :class:`Wrong` saying that a whole number was expected."""
-    if isinstance(value, (bool, np.bool_, str, bytes)):
+    if isinstance(value, (str, bytes)):
+        raise Wrong(f"{what} should be a whole number, not the string {value!r}.")
+    if isinstance(value, (bool, np.bool_)):
         raise Wrong(f"{what} should be a whole number, not {value!r}.")
     try:
         number = float(value)
@@ -371,13 +373,6 @@ def _parts(answer: Any, n: int, expected: str) -> list[Any]:
     return items
 
 
-def _whole(value: Any, what: str) -> int:
-    """``value`` as an int, like :func:`_as_int`, but a string is refused, not parsed."""
-    if isinstance(value, str):
-        raise Wrong(f"{what} should be a whole number, not the string {value!r}.")
-    return _as_int(value, what)
-
-
 def _number(value: Any, what: str) -> float:
     """``value`` as a float, or :class:`Wrong` saying that a number was expected."""
     if _ndim(value) != 0:
@@ -413,7 +408,7 @@ def _grade_1_1(answer: Any) -> str:
     if isinstance(answer, str):
         raise Wrong("give the image (a 7×7 array), or the number of white pixels, not a string.")
     if _ndim(answer) == 0:
-        count = _whole(answer, "the number of white pixels")
+        count = _as_int(answer, "the number of white pixels")
         if count == 13:
             return "13 white pixels: 7 in each bar, minus the centre they share."
         if count == 14:
@@ -622,7 +617,7 @@ def _grade_2_1(answer: Any) -> str:
     if any(_ndim(part) > 0 for part in parts):
         raise Wrong("each value is one number: the sum of the 9 element-wise products of the "
                     "window and the kernel, not the products themselves.")
-    got = [_whole(part, "each value") for part in parts]
+    got = [_as_int(part, "each value") for part in parts]
     truth = [int(valid[0, 0]), int(valid[1, 1])]
     if got == truth:
         return (f"{truth[0]} on the flat top-left corner (the weights sum to 1) and {truth[1]} "
@@ -725,7 +720,7 @@ _register(Exercise(
 
 
 def _grade_2_3(answer: Any) -> str:
-    given = _whole(answer, "the number of parameters")
+    given = _as_int(answer, "the number of parameters")
     weights = 5 * 5 * 3 * 16
     if given == weights + 16:
         return "1,216: 16 filters of 5 × 5 × 3 = 75 weights and one bias each."
@@ -786,8 +781,8 @@ def _zeros_pair(value: Any, where: str) -> tuple[float, float]:
 def _grade_3_1(answer: Any) -> str:
     conv, pool, zeros = _parts(answer, 3, "(size after the convolution, size after the "
                                           "pooling, (zeros before, zeros after))")
-    conv = _whole(conv, "the size after the convolution")
-    pool = _whole(pool, "the size after the pooling")
+    conv = _as_int(conv, "the size after the convolution")
+    pool = _as_int(pool, "the size after the pooling")
     before, after = _zeros_pair(zeros, "the third item")
     if conv in (109, 110):
         raise Wrong(f"{conv} comes from the 'valid' formula (224 − 7) / 2 + 1 = 109.5; with "
@@ -856,7 +851,7 @@ _register(Exercise(
 
 def _grade_3_2(answer: Any) -> str:
     layers, size = _parts(answer, 2, "(number of layers, size of the last output)")
-    layers, size = _whole(layers, "the number of layers"), _whole(size, "the size")
+    layers, size = _as_int(layers, "the number of layers"), _as_int(size, "the size")
     if (layers, size) == (31, 4):
         return "31 layers: each removes 4 pixels, 128 − 4 × 31 = 4, and a 32nd would not fit."
     if size == 128 - 5 * layers:
@@ -953,7 +948,7 @@ def _article_dense_params(size: int, pools: tuple[bool, bool] = (True, True),
 
 
 def _grade_4_1(answer: Any) -> str:
-    given = _whole(answer, "the number of parameters")
+    given = _as_int(answer, "the number of parameters")
     right = _article_dense_params(200)
     if given == right:
         return ("9,437,248: the map is 48 × 48 × 64 after the second pooling, so Flatten gives "
@@ -1032,9 +1027,9 @@ _register(Exercise(
 
 def _grade_4_3(answer: Any) -> str:
     parts = _parts(answer, 3, "(size with 3×3 windows, size with 2×2 windows, parameters)")
-    overlapping = _whole(parts[0], "the size with 3×3 windows")
-    plain = _whole(parts[1], "the size with 2×2 windows")
-    params = _whole(parts[2], "the number of parameters")
+    overlapping = _as_int(parts[0], "the size with 3×3 windows")
+    plain = _as_int(parts[1], "the size with 2×2 windows")
+    params = _as_int(parts[2], "the number of parameters")
     for got, k in ((overlapping, 3), (plain, 2)):
         if got == 27:
             continue

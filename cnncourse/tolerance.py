@@ -152,7 +152,7 @@ def compare_text(reference: str, fresh: str, rule: Rule) -> str | None:
     new_words, new_numbers = split_numbers(fresh)
     if len(ref_numbers) != len(new_numbers):
         return f"{len(ref_numbers)} numbers stored, {len(new_numbers)} now"
-    for i, (a, b) in enumerate(zip(ref_words, new_words)):
+    for a, b in zip(ref_words, new_words):
         if a != b:
             return f"the words differ: {a.strip()!r} stored, {b.strip()!r} now"
     for i, (a, b) in enumerate(zip(ref_numbers, new_numbers), start=1):

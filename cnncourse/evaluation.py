@@ -105,7 +105,8 @@ DEBIAN_FASHION_MNIST_README = "/usr/share/doc/dataset-fashion-mnist/README.md.gz
 # Rows of the benchmark table in Zalando Research's Fashion-MNIST README
 # (https://github.com/zalandoresearch/fashion-mnist#benchmark): submitted,
 # not re-tested by Zalando. Kept here: every small CNN (2 to 5 convolutions),
-# the non-convolutional baselines and the crowd-sourced human performance.
+# the non-convolutional baselines (recurrent GRU+SVM, MLP, HOG+SVM, XGBoost)
+# and the crowd-sourced human performance.
 # (classifier, preprocessing, test accuracy, submitter)
 _ZALANDO_SMALL_MODELS = (
     ("2 Conv+pooling", "None", 0.876, "Kashif Rasul"),
@@ -124,6 +125,8 @@ _ZALANDO_SMALL_MODELS = (
     ("3 Conv+pooling+2 FC+dropout", "None", 0.926, "@Umberto Griffo"),
     ("3 Conv+BN+pooling", "None", 0.921, "@GunjanChhablani"),
     ("5 Conv+BN+pooling", "None", 0.931, "@Noumanmufc1"),
+    ("GRU+SVM", "None", 0.888, "@AFAgarap"),
+    ("GRU+SVM with dropout", "None", 0.897, "@AFAgarap"),
     ("MLP 256-128-100", "None", 0.8833, "@heitorrapela"),
     ("HOG+SVM", "HOG", 0.926, "@subalde"),
     ("XgBoost", "scaling the pixel values to mean=0.0 and var=1.0", 0.898, "@anktplwl91"),
@@ -185,7 +188,7 @@ def fashion_mnist_baselines() -> pd.DataFrame:
 
     The rows of the benchmark table in Zalando Research's Fashion-MNIST
     README for every CNN with 2 to 5 convolution layers, the
-    non-convolutional baselines (MLP, HOG+SVM, XGBoost) and crowd-sourced
+    non-convolutional baselines (GRU+SVM, MLP, HOG+SVM, XGBoost) and crowd-sourced
     human performance. The figures were submitted by their authors and not
     re-tested; training budgets differ. The full table is in the README
     (``parse_benchmark_table`` reads it, e.g. from Debian's copy

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from cnncourse.evaluation import class_labels
 
-__all__ = ["confusion_matrix", "feature_maps", "image_grid", "kernels", "mistakes", "pixels", "rgb_channels", "pooling_windows", "sliding_window", "training_curves"]
+__all__ = ["confusion_matrix", "explanations", "feature_maps", "image_grid", "kernels", "mistakes", "pixels", "rgb_channels", "pooling_windows", "sliding_window", "training_curves"]
 
 
 def image_grid(
@@ -701,5 +701,87 @@ def pooling_windows(x: np.ndarray, size: int = 2, *, mode: str = "max", fmt: str
             axes[0].texts[(i * size + a) * x.shape[1] + j * size + b].set_fontweight("bold")
     axes[0].set_title(f"input {x.shape[0]}×{x.shape[1]}", fontsize=9)
     axes[1].set_title(f"{mode} pooled {out.shape[0]}×{out.shape[1]}", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def explanations(
+    images: Any,
+    maps: Mapping[str, Any],
+    titles: Sequence[str] | None = None,
+    *,
+    size: float = 1.7,
+    alpha: float = 0.5,
+    cmap: str = "jet",
+) -> Figure:
+    """Show images in the top row and, below, each method's map laid over them.
+
+    One column an image; one row for the photos, then one row for each entry
+    of ``maps`` (e.g. ``{"Grad-CAM": ..., "occlusion": ...}``), whose name
+    labels the row. A map is drawn over its gray-scaled image with ``cmap``
+    (red: most important, blue: least) and opacity ``alpha``, on a fixed 0-1
+    scale, so a map's brightness is comparable only within one panel: each
+    map is scaled to its own maximum (:mod:`cnncourse.explain`).
+
+    Parameters
+    ----------
+    images : array of shape ``(N, H, W, 3)`` or ``(N, H, W)``
+        uint8 (0-255) or float (0-1; floats above 1 are taken as 0-255).
+    maps : mapping of str to array of shape ``(N, H, W)``
+        Values in [0, 1], one map an image, in the same order.
+    titles : sequence of str, optional
+        One title an image, over the top row.
+    size : float
+        Width and height of one panel in inches.
+    alpha : float
+        Opacity of the maps over the images.
+    cmap : str
+        Colour map of the maps.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``N × (1 + len(maps))`` axes, row by row.
+
+    Examples
+    --------
+    >>> x = np.zeros((2, 8, 8, 3), np.uint8)
+    >>> fig = explanations(x, {"Grad-CAM": np.ones((2, 8, 8))}, ["cat", "dog"])
+    >>> len(fig.axes), fig.axes[2].get_ylabel()
+    (4, 'Grad-CAM')
+    """
+    images = np.asarray(images)
+    if images.ndim not in (3, 4) or (images.ndim == 4 and images.shape[-1] != 3):
+        raise ValueError(f"images must be shaped (N, H, W) or (N, H, W, 3), got {images.shape}")
+    n = len(images)
+    if n == 0 or not maps:
+        raise ValueError("explanations needs at least one image and one map")
+    arrays = {name: np.asarray(m, dtype=float) for name, m in maps.items()}
+    for name, m in arrays.items():
+        if m.shape != images.shape[:3]:
+            raise ValueError(f"maps[{name!r}] must be one (H, W) map an image, shaped "
+                             f"{images.shape[:3]}, got {m.shape}")
+    if titles is not None and len(titles) != n:
+        raise ValueError(f"got {n} images but {len(titles)} titles")
+    shown = images.astype(float)
+    if np.issubdtype(images.dtype, np.integer) or shown.max() > 1.0:
+        shown = shown / 255.0
+    shown = np.clip(shown, 0.0, 1.0)
+    gray = shown.mean(axis=-1) if shown.ndim == 4 else shown
+
+    rows = 1 + len(arrays)
+    fig, axes = plt.subplots(rows, n, squeeze=False, figsize=(size * n, (size + 0.15) * rows))
+    for j in range(n):
+        axes[0, j].imshow(shown[j], cmap="gray" if shown.ndim == 3 else None, vmin=0, vmax=1)
+        if titles is not None:
+            axes[0, j].set_title(titles[j], fontsize=8)
+        for i, m in enumerate(arrays.values(), start=1):
+            axes[i, j].imshow(gray[j], cmap="gray", vmin=0, vmax=1)
+            axes[i, j].imshow(m[j], cmap=cmap, alpha=alpha, vmin=0, vmax=1)
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    for i, name in enumerate(arrays, start=1):
+        axes[i, 0].set_ylabel(name, fontsize=9)
     fig.tight_layout()
     return fig

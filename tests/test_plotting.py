@@ -256,3 +256,28 @@ def test_feature_maps_panels_follow_the_maps_aspect_ratio():
     width, height = fig.get_size_inches()
     assert width == pytest.approx(8.0) and height == pytest.approx(2.0 * 10 / 40 + 0.3)
     plt.close(fig)
+
+
+def test_explanations_one_column_an_image_one_row_a_method():
+    x = np.full((3, 6, 6, 3), 200, np.uint8)
+    hot = np.zeros((3, 6, 6))
+    hot[:, 1, 4] = 1.0
+    fig = plotting.explanations(x, {"Grad-CAM": hot, "occlusion": 1 - hot}, ["a", "b", "c"])
+    assert len(fig.axes) == 9
+    assert [ax.get_title() for ax in fig.axes[:3]] == ["a", "b", "c"]
+    assert [fig.axes[i].get_ylabel() for i in (3, 6)] == ["Grad-CAM", "occlusion"]
+    photo, (under, over) = fig.axes[0].images[0], fig.axes[4].images
+    assert np.allclose(photo.get_array(), 200 / 255)  # 0-255 shown on a 0-1 scale
+    assert np.allclose(under.get_array(), 200 / 255)  # the photo in gray under the map
+    assert over.get_array()[1, 4] == 1.0 and over.get_alpha() == 0.5
+    assert over.get_clim() == (0, 1)
+
+
+def test_explanations_explains_bad_arguments():
+    x = np.zeros((2, 4, 4, 3))
+    with pytest.raises(ValueError, match="one \\(H, W\\) map an image"):
+        plotting.explanations(x, {"Grad-CAM": np.zeros((2, 5, 5))})
+    with pytest.raises(ValueError, match="2 images but 1 titles"):
+        plotting.explanations(x, {"Grad-CAM": np.zeros((2, 4, 4))}, ["a"])
+    with pytest.raises(ValueError, match="at least one image and one map"):
+        plotting.explanations(x, {})

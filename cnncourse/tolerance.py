@@ -20,7 +20,11 @@ its metadata, and compares numbers as numbers:
 - ``integer``: the same for whole numbers (counts of a trained model's
   mistakes); 0, the default, keeps them exact, so epoch and step counts,
   shapes and parameter counts never move;
-- ``image``: the largest :func:`image_difference` allowed for each figure.
+- ``image``: the largest :func:`image_difference` allowed for each figure;
+- ``why``: a sentence naming the measurement behind a loose tolerance (a
+  gallery of a trained model's mistakes shows other images on another
+  machine; the middle epochs of a short training on few photos zigzag
+  differently); the tests ask for one above 0.05.
 
 Everything else in the text (the words, the order, the number of numbers)
 must stay exactly the same, up to runs of white space (columns of a table
@@ -66,6 +70,7 @@ class Rule:
     integer: float = 0.0
     image: float = DEFAULT_IMAGE
     relative: float = 0.0
+    why: str = ""  # the measurement behind a loose tolerance, for the reader of the notebook
 
     @property
     def exact_text(self) -> bool:
@@ -85,19 +90,22 @@ def rule_of(metadata: Mapping[str, Any]) -> Rule:
     Examples
     --------
     >>> rule_of({"tolerance": {"decimal": 0.01}})
-    Rule(decimal=0.01, integer=0.0, image=0.002, relative=0.0)
+    Rule(decimal=0.01, integer=0.0, image=0.002, relative=0.0, why='')
     >>> rule_of({}).exact_text
     True
     """
-    spec = metadata.get("tolerance") or {}
-    unknown = set(spec) - {"decimal", "integer", "image", "relative"}
+    spec = dict(metadata.get("tolerance") or {})
+    unknown = set(spec) - {"decimal", "integer", "image", "relative", "why"}
     if unknown:
         raise ValueError(f"unknown tolerance key(s) {sorted(unknown)}: "
-                         "use decimal, relative, integer, image")
+                         "use decimal, relative, integer, image (and why)")
+    why = spec.pop("why", "")
+    if not isinstance(why, str):
+        raise ValueError(f"why must be a sentence, not {why!r}")
     values = {key: float(value) for key, value in spec.items()}
     if any(v < 0 or not math.isfinite(v) for v in values.values()):
         raise ValueError(f"tolerances must be finite and >= 0, not {spec}")
-    return Rule(**values)
+    return Rule(**values, why=why)
 
 
 def split_numbers(text: str) -> tuple[list[str], list[str]]:

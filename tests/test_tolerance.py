@@ -82,6 +82,10 @@ def test_rule_of_reads_metadata_and_refuses_typos():
         tolerance.rule_of({"tolerance": {"decimals": 0.01}})
     with pytest.raises(ValueError, match=">= 0"):
         tolerance.rule_of({"tolerance": {"decimal": -1}})
+    why = "a gallery of mistakes: other machines pick other images"
+    assert tolerance.rule_of({"tolerance": {"image": 0.3, "why": why}}) == Rule(image=0.3, why=why)
+    with pytest.raises(ValueError, match="sentence"):
+        tolerance.rule_of({"tolerance": {"image": 0.3, "why": 3}})
 
 
 # --- figures ----------------------------------------------------------------------------
@@ -160,6 +164,39 @@ def test_chapter_1_dense_network_with_a_hundred_times_smaller_learning_rate_fail
     assert tolerance.compare_text(stored, wobble, rule) is None
 
 
+def _stream(cell: nbformat.NotebookNode) -> str:
+    return "".join(o["text"] for o in cell.outputs if o["output_type"] == "stream")
+
+
+def _table(cell: nbformat.NotebookNode) -> str:
+    return "".join(o["data"]["text/plain"] for o in cell.outputs if "data" in o)
+
+
+def test_chapter_5_cnn_a_point_worse_fails():
+    """The CNN's validation and test accuracy, a point lower, fail; the measured spread passes."""
+    cell = _cell("05_fashion_mnist.ipynb", "cnn_val = final.evaluate")
+    rule = tolerance.rule_of(cell.metadata)
+    assert 0 < rule.decimal < 0.01, "the headline accuracy is compared within less than a point"
+    stored = _stream(cell)
+    val = float(stored.split("validation accuracy ")[1].split(",")[0])
+    worse = stored.replace(f"accuracy {val:.4f}", f"accuracy {val - 0.01:.4f}")
+    assert worse != stored and "differs" in tolerance.compare_text(stored, worse, rule)
+    wobble = stored.replace(f"accuracy {val:.4f}", f"accuracy {val - rule.decimal / 2:.4f}")
+    assert tolerance.compare_text(stored, wobble, rule) is None
+
+    table = _cell("05_fashion_mnist.ipynb", "cnn_test = final.evaluate")
+    rule = tolerance.rule_of(table.metadata)
+    stored = _table(table)
+    # pandas wraps the table: the CNN's first row ends with its test accuracy, its second
+    # starts with its count of test errors.
+    first, second = (line for line in stored.splitlines() if line.startswith("fashion_cnn"))
+    test, errors = first.split()[-1], second.split()[2]
+    worse = stored.replace(first, first.replace(test, f"{float(test) - 0.01:.4f}")).replace(
+        second, second.replace(f" {errors} ", f" {int(errors) + 100} "))
+    assert worse != stored
+    assert "differs" in tolerance.compare_text(stored, worse, rule)
+
+
 # --- the plug-in, run by nbval itself --------------------------------------------------
 
 
@@ -221,5 +258,13 @@ def test_every_tolerance_in_the_chapters_is_valid_and_not_a_blanket():
                 continue
             rule = tolerance.rule_of(cell.get("metadata", {}))
             where = f"{path.name} cell {index}"
-            assert rule.decimal <= 0.05, f"{where}: a decimal tolerance above 0.05 hides changes"
-            assert rule.image <= 0.05, f"{where}: an image tolerance above 0.05 hides changes"
+            if rule.decimal > 0.05:
+                # Only numbers measured to move that much (the middle epochs of a short, noisy
+                # training) may, and the cell says so; its final numbers are checked tightly.
+                assert rule.decimal <= 0.35, f"{where}: a decimal tolerance above 0.35 hides changes"
+                assert len(rule.why.split()) >= 8, f"{where}: say why the numbers move so much"
+            if rule.image > 0.05:
+                # Only a figure measured to move that much (a gallery that shows other images on
+                # another machine) may, and the cell says so; a blank or resized figure still fails.
+                assert rule.image <= 0.35, f"{where}: an image tolerance above 0.35 hides changes"
+                assert len(rule.why.split()) >= 8, f"{where}: say why the figure moves so much"

@@ -128,7 +128,7 @@ def test_run_fashion_mnist_reports_its_own_run(tmp_path, monkeypatch, fits):
 
 @pytest.mark.slow
 def test_run_dogs_vs_cats_reports_its_own_run(no_data, monkeypatch, fits):
-    """The whole dogs-vs-cats task on 100 photos (dogs bright, cats dark) and a broken one."""
+    """The whole dogs-vs-cats task on 200 photos (dogs bright, cats dark) and a broken one."""
     import keras
     from PIL import Image
 
@@ -137,30 +137,37 @@ def test_run_dogs_vs_cats_reports_its_own_run(no_data, monkeypatch, fits):
     folder = no_data / "data" / "dogs-vs-cats" / "train"
     folder.mkdir(parents=True)
     rng = np.random.default_rng(0)
-    for i in range(50):
+    for i in range(100):
         for name, low in (("cat", 0), ("dog", 150)):
             pixels = rng.integers(low, low + 100, (40, 48, 3), dtype=np.uint8)
             Image.fromarray(pixels).save(folder / f"{name}.{i}.jpg")
-    (folder / "cat.50.jpg").write_bytes(b"not a JPEG")  # skipped: 100 usable photos
+    (folder / "cat.100.jpg").write_bytes(b"not a JPEG")  # skipped: 200 usable photos
     monkeypatch.setenv("CNNCOURSE_DATA", str(no_data / "data"))
-    monkeypatch.setattr(bench, "DOGS_VS_CATS_SIZE", 32)
-    monkeypatch.setattr(bench, "DOGS_VS_CATS_EPOCHS", 8)
+    from cnncourse import models
+
+    monkeypatch.setattr(bench, "ARTICLE_CATS_DOGS_SIZE", 40)
+    monkeypatch.setattr(models, "CATS_DOGS_SIZE", 32)
+    monkeypatch.setattr(models, "CATS_DOGS_EPOCHS", 20)  # 100 steps: batch norm statistics settle
     out = no_data / "out"
     out.mkdir()
     result = bench.run_dogs_vs_cats(out)
 
-    assert set(result) == {"test_acc", "train_seconds", "seed_train_seconds", "n_train",
-                           "seed_test_acc", "n_val", "n_test", "epochs", "load_avg"}
+    assert set(result) == {"test_acc", "val_acc", "train_seconds", "seed_train_seconds",
+                           "time_ratio", "n_train", "seed_val_acc", "seed_test_acc", "n_val",
+                           "n_test", "epochs", "image_size", "load_avg"}
     assert json.loads(json.dumps(result)) == result
-    assert (result["n_train"], result["n_val"], result["n_test"]) == (70, 10, 20)
-    assert result["epochs"] == 8 and [call["kwargs"]["epochs"] for call in fits] == [3, 8]
+    assert (result["n_train"], result["n_val"], result["n_test"]) == (140, 20, 40)
+    assert result["epochs"] == 20 and [call["kwargs"]["epochs"] for call in fits] == [3, 20]
     assert all(call["kwargs"]["verbose"] == 2 for call in fits)
-    assert int(fits[1]["model"].optimizer.iterations) == 8 * math.ceil(70 / 32)
+    assert int(fits[1]["model"].optimizer.iterations) == 20 * math.ceil(140 / 32)
     assert result["seed_train_seconds"] == round(fits[0]["seconds"], 1)
     assert result["train_seconds"] == round(fits[1]["seconds"], 1)
+    assert result["time_ratio"] == round(fits[1]["seconds"] / fits[0]["seconds"], 2)
+    assert result["image_size"] == 32 and fits[1]["model"].input_shape == (None, 32, 32, 3)
+    assert fits[0]["model"].input_shape == (None, 40, 40, 3)  # the article's size
     assert len(result["load_avg"]) == 3
-    for key in ("test_acc", "seed_test_acc"):  # a share of the 20 test photos
-        assert result[key] * 20 == pytest.approx(round(result[key] * 20), abs=1e-3), result
+    for key in ("test_acc", "seed_test_acc"):  # a share of the 40 test photos
+        assert result[key] * 40 == pytest.approx(round(result[key] * 40), abs=1e-3), result
 
     # The saved model is the one measured: same accuracy on the same test photos.
     _, _, test = images.split(images.usable(datasets.dogs_vs_cats_frame())[0])

@@ -1410,3 +1410,58 @@ _register(Exercise(
         },
     ),
 ))
+
+
+def _occlusion_positions(size: int, patch: int, stride: int) -> int:
+    """Patch positions of :func:`cnncourse.explain.occlusion` on a size×size image."""
+    from cnncourse.explain import _starts
+
+    return len(_starts(size, patch, stride)) ** 2
+
+
+_OCCLUSION_CASES = ((96, 24, 12), (96, 12, 6), (128, 16, 8), (100, 24, 12), (50, 10, 15),
+                    (96, 96, 8), (30, 7, 1))
+
+
+def _grade_6_4(function: Any) -> str:
+    for size, patch, stride in _OCCLUSION_CASES:
+        expected = _occlusion_positions(size, patch, stride)
+        got = _as_int(_call(function, size, patch, stride), "the number of positions")
+        if got == expected:
+            continue
+        per_side = len(range(0, size - patch + 1, stride))
+        if got == per_side ** 2:
+            raise Wrong(f"for size {size}, patch {patch}, stride {stride}: {got} leaves the last "
+                        f"{size - patch - (per_side - 1) * stride} pixels of each row uncovered; "
+                        "occlusion adds one position flush with the border.")
+        if got == ((size - patch) // stride) ** 2:
+            raise Wrong(f"for size {size}, patch {patch}, stride {stride}: {got} forgets the + 1 "
+                        "of the first position (the one at the very edge).")
+        if got == round(expected ** 0.5):
+            raise Wrong(f"for size {size}, patch {patch}, stride {stride}: {got} is one row of "
+                        "positions; the patch slides down as well as across: square it.")
+        if got == (size // stride) ** 2:
+            raise Wrong(f"for size {size}, patch {patch}, stride {stride}: {got} ignores the "
+                        "patch's own width; its left edge can go no further than size - patch.")
+        raise Wrong(f"for size {size}, patch {patch}, stride {stride}: {got}, not {expected} "
+                    "(exercises.hint('6.4')).")
+    return ("(size - patch) // stride + 1 positions a row, one more when they stop short of "
+            "the border, squared.")
+
+
+_register(Exercise(
+    id="6.4", label="ch06-ex4",
+    answer="a function (size, patch, stride) -> patch positions on a size×size photo",
+    variable="occlusion_positions",
+    stub="def occlusion_positions(size, patch, stride):\n"
+         "    ...  # return how many patch positions occlusion predicts for one photo",
+    hint="Along one side the patch's left edge takes the values 0, stride, 2·stride, … up to "
+         "size - patch; if the last one falls short of size - patch, occlusion adds one flush "
+         "with the border. The patch slides down as well as across.",
+    solution="n = (size - patch) // stride + 1, plus 1 when (size - patch) % stride; then n * n. "
+             "At 96×96 a 24-pixel patch with stride 12 needs 7 × 7 = 49 predictions a photo, "
+             "the 12-pixel default (stride 6) 15 × 15 = 225. A larger patch hides whole ears or "
+             "faces at once, so its map is coarser but catches evidence that a small patch "
+             "cannot remove; Grad-CAM's grid is fixed by the layer instead.",
+    grade=_grade_6_4,
+))

@@ -17,7 +17,7 @@ from cnncourse.exercises import EXERCISES, check
 
 ROOT = Path(__file__).resolve().parents[1]
 IDS = ["1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "3.1", "3.2", "3.3", "4.1", "4.2", "4.3",
-       "5.1", "5.2", "5.3", "5.4", "6.1", "6.2", "6.3"]
+       "5.1", "5.2", "5.3", "5.4", "6.1", "6.2", "6.3", "6.4"]
 GRADED = [i for i in IDS if EXERCISES[i].grade is not None]
 QUESTIONS = [i for i in IDS if EXERCISES[i].question is not None]
 FUNCTIONS = [i for i in IDS if EXERCISES[i].stub is not None]
@@ -81,6 +81,11 @@ def _mirror(flip):
     return average
 
 
+def _positions(size, patch, stride):
+    n = (size - patch) // stride + 1
+    return (n + bool((size - patch) % stride)) ** 2
+
+
 def _verdicts(model, x):
     p, q = model.predict(x, verbose=0)[:, 0], model.predict(x[:, :, ::-1], verbose=0)[:, 0]
     return ((p > 0.5).astype(float) + (q > 0.5)) / 2
@@ -105,6 +110,7 @@ RIGHT = {
     "5.3": [lambda probs, n: np.argsort(probs.max(axis=1))[:n]],
     "6.1": [_mirror(lambda x: x[:, :, ::-1])],
     "6.2": [lambda x: x.mean(axis=-1, keepdims=True).repeat(3, axis=-1)],
+    "6.4": [_positions, lambda size, patch, stride: np.int64(_positions(size, patch, stride))],
 }
 
 WRONG = [
@@ -221,6 +227,11 @@ WRONG = [
     ("6.2", lambda x: x.mean(axis=-1, keepdims=True), "three equal channels"),
     ("6.2", lambda x: (x @ LUMINANCE)[..., None].repeat(3, axis=-1), "luminance weights"),
     ("6.2", lambda x: x.mean(axis=-1), "three equal channels"),
+    # 6.4 occlusion's patch positions
+    ("6.4", lambda size, patch, stride: ((size - patch) // stride + 1) ** 2, "flush with the border"),
+    ("6.4", lambda size, patch, stride: ((size - patch) // stride) ** 2, "forgets the + 1"),
+    ("6.4", lambda size, patch, stride: round(_positions(size, patch, stride) ** 0.5), "square it"),
+    ("6.4", lambda size, patch, stride: (size // stride) ** 2, "patch's own width"),
 ]
 
 

@@ -12,7 +12,8 @@ values in [0, 1], that says which pixels mattered for one class's score:
   not the image's: with ``cats_dogs_cnn`` at 96×96, the last pooling layer
   is 3×3, so each cell covers 32×32 pixels and the smooth look of the
   upsampled map is interpolation, not detail; chapter 6 passes the last
-  ReLU instead (``layer=``), a 6×6 grid of 16×16-pixel cells.
+  convolution instead (``layer=``, before its pooling), a 6×6 grid of
+  16×16-pixel cells.
 - :func:`occlusion` (Zeiler & Fergus, 2014) treats the network as a black
   box. It covers a square patch of the image, slid over every position, and
   records how much the class score falls. Cost: one prediction a patch

@@ -31,6 +31,11 @@ def test_cats_dogs_cnn_takes_raw_pixels_and_outputs_one_probability():
     kinds = [type(layer).__name__ for layer in model.layers]
     assert "Rescaling" in kinds and "Flatten" not in kinds
     assert "GlobalAveragePooling2D" in kinds
+    # The stem, then each stage pools before its batch norm and ReLU (a quarter of the pixels).
+    stages = kinds[kinds.index("Rescaling") + 1:kinds.index("GlobalAveragePooling2D")]
+    assert stages == ["Conv2D", "BatchNormalization", "ReLU"] + [
+        "Conv2D", "MaxPooling2D", "BatchNormalization", "ReLU"] * 2
+    assert model.get_layer(index=kinds.index("GlobalAveragePooling2D")).input.shape[1] == 64 // 8
     x = np.random.default_rng(0).uniform(0, 255, (3, 64, 64, 3)).astype("float32")
     p = keras.ops.convert_to_numpy(model.predict(x, verbose=0))
     assert p.shape == (3, 1) and ((0 <= p) & (p <= 1)).all()
@@ -118,7 +123,7 @@ def test_fashion_cnn_options_add_and_remove_layers():
     plain = models.fashion_cnn(filters=(8,), batch_norm=False, dropout=0.0, flip=False,
                                dense_units=128, epochs=None)
     kinds = [type(layer).__name__ for layer in plain.layers]
-    assert kinds == ["InputLayer", "Conv2D", "Activation", "MaxPooling2D", "Flatten", "Dense",
+    assert kinds == ["InputLayer", "Conv2D", "MaxPooling2D", "Activation", "Flatten", "Dense",
                      "Dense"]
     # 8 * 10 + 14 * 14 * 8 * 128 + 128 + 1290
     assert plain.count_params() == 202_202
@@ -127,6 +132,23 @@ def test_fashion_cnn_options_add_and_remove_layers():
     assert kinds.count("BatchNormalization") == 2 and "Dropout" in kinds
     assert "RandomFlip" in kinds
     assert all(not layer.use_bias for layer in full.layers if type(layer).__name__ == "Conv2D")
+
+
+def test_fashion_cnn_pooling_first_computes_the_same_without_batch_norm():
+    # ReLU and max pooling commute, so without batch norm the two orders are one function;
+    # with it they differ (batch norm sees pooled values) and the cheap order is the default.
+    plain = dict(filters=(4, 8), batch_norm=False, dropout=0.0, flip=False, epochs=None)
+    cheap = models.fashion_cnn(**plain)
+    textbook = models.fashion_cnn(**plain, pool_first=False)
+    textbook.set_weights(cheap.get_weights())
+    kinds = [type(layer).__name__ for layer in textbook.layers]
+    assert kinds[1:4] == ["Conv2D", "Activation", "MaxPooling2D"]
+    x = np.random.default_rng(3).random((6, 28, 28, 1), dtype=np.float32)
+    np.testing.assert_allclose(cheap.predict(x, verbose=0), textbook.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-7)
+    normed = models.fashion_cnn(filters=(4, 8))
+    kinds = [type(layer).__name__ for layer in normed.layers]
+    assert kinds[2:6] == ["Conv2D", "MaxPooling2D", "BatchNormalization", "Activation"]
 
 
 def test_fashion_cnn_learning_rate_warms_up_then_decays_to_zero():

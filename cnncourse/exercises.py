@@ -25,8 +25,8 @@ copies (``python -m cnncourse student OUTDIR``) put each exercise's
 Examples
 --------
 >>> from cnncourse import exercises
->>> exercises.check("5.1", 381_658)
-Exercise 5.1: right. 381,658 parameters in all, 295,168 of them in the dense layer after Flatten.
+>>> exercises.check("5.1", 273_178)
+Exercise 5.1: right. 273,178 parameters in all, 221,440 of them in the dense layer after Flatten.
 True
 >>> exercises.check("5.1", ...)
 Exercise 5.1: not answered yet: replace ... with your answer.
@@ -219,8 +219,8 @@ def check(exercise_id: str, answer: Any) -> bool:
 
     Examples
     --------
-    >>> check("5.1", 381_658 + 208)
-    Exercise 5.1: not yet. 381,866 is 208 too many: the convolutions have no bias (use_bias=False); batch normalization's offset does that job.
+    >>> check("5.1", 273_178 + 160)
+    Exercise 5.1: not yet. 273,338 is 160 too many: the convolutions have no bias (use_bias=False); batch normalization's offset does that job.
     False
     """
     exercise = _get(exercise_id)
@@ -1062,7 +1062,7 @@ _register(Exercise(
 
 # --- Chapter 5: a CNN for Fashion-MNIST -------------------------------------------------
 
-_FASHION_FILTERS = (16, 64, 128)
+_FASHION_FILTERS = (16, 48, 96)
 _FASHION_DENSE = 256
 
 
@@ -1134,10 +1134,10 @@ _register(Exercise(
     answer="a list of the 8 layers' counts, in order, or only the total (an int)",
     variable="counts",
     hint="A 3×3 convolution without bias has 9·c_in·c_out weights; batch normalization keeps "
-         "4 numbers a channel; the map is 3×3×128 after three poolings (28 → 14 → 7 → 3), so "
-         "Flatten gives 1,152 numbers; a dense layer has inputs × units weights plus a bias a unit.",
-    solution="Convolutions 144, 9,216 and 73,728; batch normalizations 64, 256 and 512; dense "
-             "1,152·256 + 256 = 295,168; output 256·10 + 10 = 2,570; 381,658 in all. The dense "
+         "4 numbers a channel; the map is 3×3×96 after three poolings (28 → 14 → 7 → 3), so "
+         "Flatten gives 864 numbers; a dense layer has inputs × units weights plus a bias a unit.",
+    solution="Convolutions 144, 6,912 and 41,472; batch normalizations 64, 192 and 384; dense "
+             "864·256 + 256 = 221,440; output 256·10 + 10 = 2,570; 273,178 in all. The dense "
              "layer after Flatten has the most: it connects every number of the last map to every "
              "unit, while a convolution shares its few weights across all positions.",
     grade=_grade_5_1,

@@ -94,8 +94,11 @@ def dense_fashion_model(units: int = 128) -> Any:
 
 ARTICLE_EPOCHS = 3  # the article trains 3 epochs with Keras's default batch of 32 images
 
-# How the course's CNN is trained (chosen on the validation split, never on the test set).
-FASHION_CNN_EPOCHS = 8
+# How the course's CNN is trained (chosen on the validation split, never on the test set): with
+# filters (16, 48, 96) and pooling first, 10 epochs gave 0.9356 mirror-averaged validation
+# accuracy in ~100-125 s on 2 cores, 12 epochs 0.9341; (16, 64, 128) for 8 epochs 0.9359 in
+# ~140 s; (32, 64, 128) for 10 epochs 0.9375 in ~195 s.
+FASHION_CNN_EPOCHS = 10
 FASHION_CNN_BATCH_SIZE = 128
 FASHION_VALIDATION_SPLIT = 0.2
 
@@ -120,7 +123,7 @@ def fashion_steps_per_epoch(n_train: int = 48_000, batch_size: int = FASHION_CNN
 
 def fashion_cnn(
     *,
-    filters: tuple[int, ...] = (16, 64, 128),
+    filters: tuple[int, ...] = (16, 48, 96),
     batch_norm: bool = True,
     dropout: float = 0.3,
     dense_units: int = 256,

@@ -9,8 +9,8 @@ values in [0, 1], that says which pixels mattered for one class's score:
   by the mean gradient of the class score with respect to it, sums, keeps the
   positive part and stretches the coarse grid to the image's size. Cost: one
   forward and one backward pass a batch. Its resolution is the layer's grid,
-  not the image's: with ``cats_dogs_cnn`` at 96×96, the last pooling layer
-  is 3×3, so each cell covers 32×32 pixels and the smooth look of the
+  not the image's: with ``cats_dogs_cnn`` at 96×96, the default (the last
+  stage's ReLU, after its pooling) is 3×3, so each cell covers 32×32 pixels and the smooth look of the
   upsampled map is interpolation, not detail; chapter 6 passes the last
   convolution instead (``layer=``, before its pooling), a 6×6 grid of
   16×16-pixel cells.

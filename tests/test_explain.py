@@ -230,13 +230,16 @@ def test_cats_dogs_cnn_with_its_nested_augmentation_block():
 
     model = models.cats_dogs_cnn(32, epochs=1, steps_per_epoch=1, widths=(4, 8))
     assert type(model.get_layer("augmentation")).__name__ == "Sequential"  # nested, at the start
-    assert type(explain._conv_layer(model, None)).__name__ == "MaxPooling2D"
+    # Each stage pools before its batch norm and ReLU: the last 4-D layer is that ReLU.
+    assert type(explain._conv_layer(model, None)).__name__ == "ReLU"
     images = _noise(3, 32)
     maps = explain.grad_cam(model, images)
     _check_maps(maps, (3, 32, 32))
     np.testing.assert_array_equal(maps, explain.grad_cam(model, images))
-    relu = [layer for layer in model.layers if type(layer).__name__ == "ReLU"][-1]
-    _check_maps(explain.grad_cam(model, images, layer=relu.name), (3, 32, 32))
+    # Chapter 6 reads the last convolution instead, before its pooling: a grid twice as fine.
+    conv = [layer for layer in model.layers if type(layer).__name__ == "Conv2D"][-1]
+    assert conv.output.shape[1] == 2 * explain._conv_layer(model, None).output.shape[1]
+    _check_maps(explain.grad_cam(model, images, layer=conv.name), (3, 32, 32))
     _check_maps(explain.occlusion(model, images, class_index=0), (3, 32, 32))
 
 

@@ -77,7 +77,8 @@ def run_fashion_mnist(out: Path) -> dict:
     seed.save(out / "fashion_seed.keras")
     repro.setup()
     cnn = models.fashion_cnn(epochs=models.FASHION_CNN_EPOCHS,
-                             steps_per_epoch=models.fashion_steps_per_epoch(n_fit))
+                             steps_per_epoch=models.fashion_steps_per_epoch(
+                                 n_fit, models.FASHION_CNN_BATCH_SIZE))
     _, cnn_seconds = fit_timed(cnn, x_train, y_train, epochs=models.FASHION_CNN_EPOCHS,
                                batch_size=models.FASHION_CNN_BATCH_SIZE, verbose=2,
                                validation_split=models.FASHION_VALIDATION_SPLIT)

@@ -8,14 +8,23 @@ Tasks
 -----
 fashion-mnist
     The source article's one-convolution model (3 epochs) and the course's
-    better CNN (chapter 5).
+    better CNN (chapter 5). ``--cnn KEY=VALUE`` (repeatable) trains a variant
+    of the CNN instead, e.g. ``--cnn "filters=(32, 64, 128)" --cnn epochs=12``,
+    to measure a point of the accuracy-against-time frontier.
 dogs-vs-cats
     The article's model (3 epochs) and the course's better model (chapter 6).
+
+``--random-seed N`` seeds both trainings of either task with ``N`` instead of
+the course's fixed seed, to see how much a figure moves from one seed to the
+next. (In the JSON, ``seed_…`` figures are the article's model, the seed the
+course grew from; ``random_seed`` is this number.)
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
+import inspect
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +33,46 @@ from typing import Any
 __all__ = ["main"]
 
 
-def run_fashion_mnist(out: Path) -> dict:
+def fashion_cnn_options(options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The settings of the CNN that ``fashion-mnist`` trains, with ``options`` applied.
+
+    Parameters
+    ----------
+    options : dict, optional
+        Keyword arguments of :func:`cnncourse.models.fashion_cnn` (except
+        ``steps_per_epoch``, which follows from the others) and
+        ``batch_size``; what is not given keeps chapter 5's value.
+
+    Returns
+    -------
+    dict
+        ``epochs`` and ``batch_size`` (chapter 5's by default), then
+        ``options`` as given.
+
+    Raises
+    ------
+    ValueError
+        For a key that is neither, naming the keys allowed.
+
+    Examples
+    --------
+    >>> fashion_cnn_options({"epochs": 12})["epochs"]
+    12
+    """
+    from cnncourse import models
+
+    allowed = set(inspect.signature(models.fashion_cnn).parameters) - {"steps_per_epoch"}
+    allowed.add("batch_size")
+    unknown = sorted(set(options or {}) - allowed)
+    if unknown:
+        raise ValueError(f"unknown fashion_cnn option(s) {', '.join(unknown)}; "
+                         f"choose among {', '.join(sorted(allowed))}")
+    return {"epochs": models.FASHION_CNN_EPOCHS, "batch_size": models.FASHION_CNN_BATCH_SIZE,
+            **(options or {})}
+
+
+def run_fashion_mnist(out: Path, *, cnn_options: dict[str, Any] | None = None,
+                      random_seed: int | None = None) -> dict:
     """Train and save chapter 5's two models; return the measured figures.
 
     Trains, exactly as the notebook does, the source article's model
@@ -38,6 +86,15 @@ def run_fashion_mnist(out: Path) -> dict:
     (the wrapped CNN), both with input float32 ``(N, 28, 28, 1)`` in [0, 1]
     and output 10 probabilities.
 
+    Parameters
+    ----------
+    out : Path
+        Existing folder for the saved models.
+    cnn_options : dict, optional
+        A variant of the CNN: see :func:`fashion_cnn_options`.
+    random_seed : int, optional
+        Seed of both trainings (default: the course's, ``repro.DEFAULT_SEED``).
+
     Returns
     -------
     dict
@@ -45,13 +102,18 @@ def run_fashion_mnist(out: Path) -> dict:
         ``cnn_val_acc``, ``cnn_test_acc``, ``cnn_train_seconds`` (wall-clock
         seconds of ``fit``), ``cnn_plain_val_acc`` and ``cnn_plain_test_acc``
         (the CNN without mirror averaging), ``time_ratio`` (CNN / article) and
-        ``load_1min`` (the machine's 1-minute load average at the end).
+        ``load_1min`` (the machine's 1-minute load average at the end); then
+        ``cnn_options`` (as :func:`fashion_cnn_options` completes them) when
+        ``cnn_options`` is given, and ``random_seed`` when it is given.
     """
     import os
 
     from cnncourse import repro
 
-    repro.setup()
+    settings = fashion_cnn_options(cnn_options)  # a typo fails before minutes of training
+    epochs, batch_size = settings.pop("epochs"), settings.pop("batch_size")
+    seed = repro.DEFAULT_SEED if random_seed is None else random_seed
+    repro.setup(seed)
     import keras
 
     from cnncourse import datasets, models
@@ -70,34 +132,36 @@ def run_fashion_mnist(out: Path) -> dict:
         return tuple(round(float(model.evaluate(x, y, verbose=0)[1]), 4)
                      for x, y in ((x_val, y_val), (x_test, y_test)))
 
-    repro.setup()
-    seed = models.article_fashion_model()
-    _, seed_seconds = fit_timed(seed, x_train, y_train, epochs=models.ARTICLE_EPOCHS, verbose=2,
-                                validation_split=models.FASHION_VALIDATION_SPLIT)
-    seed.save(out / "fashion_seed.keras")
-    repro.setup()
-    cnn = models.fashion_cnn(epochs=models.FASHION_CNN_EPOCHS,
-                             steps_per_epoch=models.fashion_steps_per_epoch(
-                                 n_fit, models.FASHION_CNN_BATCH_SIZE))
-    _, cnn_seconds = fit_timed(cnn, x_train, y_train, epochs=models.FASHION_CNN_EPOCHS,
-                               batch_size=models.FASHION_CNN_BATCH_SIZE, verbose=2,
-                               validation_split=models.FASHION_VALIDATION_SPLIT)
+    repro.setup(seed)
+    article = models.article_fashion_model()
+    _, seed_seconds = fit_timed(article, x_train, y_train, epochs=models.ARTICLE_EPOCHS,
+                                verbose=2, validation_split=models.FASHION_VALIDATION_SPLIT)
+    article.save(out / "fashion_seed.keras")
+    repro.setup(seed)
+    cnn = models.fashion_cnn(epochs=epochs, **settings,
+                             steps_per_epoch=models.fashion_steps_per_epoch(n_fit, batch_size))
+    _, cnn_seconds = fit_timed(cnn, x_train, y_train, epochs=epochs, batch_size=batch_size,
+                               verbose=2, validation_split=models.FASHION_VALIDATION_SPLIT)
     final = models.mirror_averaged(cnn)
     final.save(out / "fashion_cnn.keras")
-    result = dict(zip(("seed_val_acc", "seed_test_acc"), accuracies(seed)))
+    result = dict(zip(("seed_val_acc", "seed_test_acc"), accuracies(article)))
     result["seed_train_seconds"] = round(seed_seconds, 1)
     result.update(zip(("cnn_val_acc", "cnn_test_acc"), accuracies(final)))
     result["cnn_train_seconds"] = round(cnn_seconds, 1)
     result.update(zip(("cnn_plain_val_acc", "cnn_plain_test_acc"), accuracies(cnn)))
     result["time_ratio"] = round(cnn_seconds / seed_seconds, 2)
     result["load_1min"] = round(os.getloadavg()[0], 2)
+    if cnn_options is not None:
+        result["cnn_options"] = fashion_cnn_options(cnn_options)
+    if random_seed is not None:
+        result["random_seed"] = random_seed
     return result
 
 
 ARTICLE_CATS_DOGS_SIZE = 128  # the article's model reads 128×128 photos, as in the article
 
 
-def run_dogs_vs_cats(out: Path) -> dict:
+def run_dogs_vs_cats(out: Path, *, random_seed: int | None = None) -> dict:
     """Train and save chapter 6's models; return the measured figures.
 
     Reads the photos found by :func:`cnncourse.datasets.dogs_vs_cats_frame`
@@ -109,6 +173,7 @@ def run_dogs_vs_cats(out: Path) -> dict:
     the latter as ``out/dogs_vs_cats.keras``. Its input is float32 RGB 0-255
     at that size (resize bilinearly first); its output ``(N, 1)`` is P(dog).
     The test photos are only evaluated, once both models are trained.
+    ``random_seed`` (default: the course's) seeds both trainings.
 
     Returns
     -------
@@ -117,13 +182,14 @@ def run_dogs_vs_cats(out: Path) -> dict:
         ``fit``), ``seed_train_seconds`` (the article's 3-epoch ``fit``),
         ``time_ratio`` (the two divided), ``n_train``, and ``seed_val_acc``,
         ``seed_test_acc``, ``n_val``, ``n_test``, ``epochs``, ``image_size``,
-        ``load_avg``.
+        ``load_avg``; ``random_seed`` when it is given.
     """
     import os
 
     from cnncourse import repro
 
-    repro.setup()
+    seed = repro.DEFAULT_SEED if random_seed is None else random_seed
+    repro.setup(seed)
     from cnncourse import datasets, images, models
     from cnncourse.training import fit_timed
 
@@ -145,7 +211,7 @@ def run_dogs_vs_cats(out: Path) -> dict:
     seed_model = models.article_cats_dogs_model(ARTICLE_CATS_DOGS_SIZE)
     _, seed_seconds = fit_timed(seed_model, seed_train, validation_data=seed_val,
                                 epochs=models.ARTICLE_EPOCHS, verbose=2)
-    repro.setup()
+    repro.setup(seed)
     model = models.cats_dogs_cnn(models.CATS_DOGS_SIZE, epochs=models.CATS_DOGS_EPOCHS,
                                  steps_per_epoch=len(train_ds))
     _, seconds = fit_timed(model, train_ds, validation_data=val_ds,
@@ -155,7 +221,7 @@ def run_dogs_vs_cats(out: Path) -> dict:
     def accuracy(m: Any, ds: Any) -> float:
         return round(float(m.evaluate(ds, verbose=0, return_dict=True)["accuracy"]), 4)
 
-    return {
+    result = {
         "test_acc": accuracy(model, test_ds),
         "val_acc": accuracy(model, val_ds),
         "train_seconds": round(seconds, 1),
@@ -170,9 +236,12 @@ def run_dogs_vs_cats(out: Path) -> dict:
         "image_size": models.CATS_DOGS_SIZE,
         "load_avg": [round(x, 2) for x in os.getloadavg()],
     }
+    if random_seed is not None:
+        result["random_seed"] = random_seed
+    return result
 
 
-TASKS: dict[str, Callable[[Path], dict]] = {
+TASKS: dict[str, Callable[..., dict]] = {
     "fashion-mnist": run_fashion_mnist,
     "dogs-vs-cats": run_dogs_vs_cats,
 }
@@ -183,10 +252,39 @@ def main(argv: list[str] | None = None) -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("task", choices=sorted(TASKS))
     parser.add_argument("--out", type=Path, required=True, help="folder for the saved models")
+    parser.add_argument("--cnn", action="append", default=[], metavar="KEY=VALUE",
+                        help="fashion-mnist only: train this variant of the CNN (a keyword of "
+                             "cnncourse.models.fashion_cnn, or batch_size; VALUE a Python literal); "
+                             "repeatable")
+    parser.add_argument("--random-seed", type=int, metavar="N",
+                        help="seed both trainings with N instead of the course's seed")
     args = parser.parse_args(argv)
+    kwargs: dict[str, Any] = {}
+    if args.cnn:
+        if args.task != "fashion-mnist":
+            parser.error("--cnn applies to the fashion-mnist task only")
+        try:
+            kwargs["cnn_options"] = dict(_key_value(item) for item in args.cnn)
+            fashion_cnn_options(kwargs["cnn_options"])
+        except ValueError as error:
+            parser.error(str(error))
+    if args.random_seed is not None:
+        kwargs["random_seed"] = args.random_seed
     args.out.mkdir(parents=True, exist_ok=True)
-    result = TASKS[args.task](args.out)
+    result = TASKS[args.task](args.out, **kwargs)
     print(json.dumps(result), flush=True)
+
+
+def _key_value(item: str) -> tuple[str, Any]:
+    """``"epochs=12"`` → ``("epochs", 12)``; the value is read as a Python literal."""
+    key, sep, value = item.partition("=")
+    if not sep or not key.strip():
+        raise ValueError(f"--cnn takes KEY=VALUE, e.g. epochs=12; got {item!r}")
+    try:
+        return key.strip(), ast.literal_eval(value.strip())
+    except (ValueError, SyntaxError):
+        raise ValueError(f"the value of --cnn {item!r} is not a Python literal; quote strings "
+                         f"(e.g. name='x') and write tuples as (16, 48, 96)") from None
 
 
 if __name__ == "__main__":

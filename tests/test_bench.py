@@ -41,6 +41,52 @@ def test_bench_rejects_a_missing_task_or_folder(argv, capsys):
     assert "usage" in capsys.readouterr().err
 
 
+def test_bench_passes_a_cnn_variant_and_a_seed_to_the_task(tmp_path, monkeypatch, capsys):
+    seen = {}
+
+    def fake_task(out: Path, **kwargs) -> dict:
+        seen.update(kwargs)
+        return {"cnn_test_acc": 0.5}
+
+    monkeypatch.setitem(bench.TASKS, "fashion-mnist", fake_task)
+    bench.main(["fashion-mnist", "--out", str(tmp_path), "--cnn", "filters=(32, 64, 128)",
+                "--cnn", " epochs = 12", "--cnn", "learning_rate=5e-3", "--random-seed", "7"])
+    assert seen == {"cnn_options": {"filters": (32, 64, 128), "epochs": 12, "learning_rate": 0.005},
+                    "random_seed": 7}
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == {"cnn_test_acc": 0.5}
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["dogs-vs-cats", "--cnn", "epochs=3"], "fashion-mnist task only"),
+    (["fashion-mnist", "--cnn", "epochs"], "KEY=VALUE"),
+    (["fashion-mnist", "--cnn", "epochs=twelve"], "not a Python literal"),
+    (["fashion-mnist", "--cnn", "epoch=12"], "unknown fashion_cnn option(s) epoch; choose among"),
+    (["fashion-mnist", "--cnn", "steps_per_epoch=10"], "unknown fashion_cnn option(s) steps_per"),
+    (["fashion-mnist", "--random-seed", "one"], "invalid int value"),
+])
+def test_bench_rejects_a_bad_variant_before_training(argv, message, tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(bench.TASKS, "fashion-mnist", lambda out, **kwargs: pytest.fail("ran"))
+    monkeypatch.setitem(bench.TASKS, "dogs-vs-cats", lambda out, **kwargs: pytest.fail("ran"))
+    with pytest.raises(SystemExit) as exit_info:
+        bench.main([*argv, "--out", str(tmp_path / "out")])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_fashion_cnn_options_complete_a_variant_with_chapter_5s_settings():
+    from cnncourse import models
+
+    chapter = {"epochs": models.FASHION_CNN_EPOCHS, "batch_size": models.FASHION_CNN_BATCH_SIZE}
+    assert bench.fashion_cnn_options() == chapter
+    assert bench.fashion_cnn_options({"filters": (8,), "epochs": 2}) == {
+        **chapter, "filters": (8,), "epochs": 2}
+    assert bench.fashion_cnn_options({"batch_size": 64})["batch_size"] == 64
+    with pytest.raises(ValueError, match="filters") as error:
+        bench.fashion_cnn_options({"filter": (8,)})
+    assert "unknown fashion_cnn option(s) filter;" in str(error.value)
+
+
 @pytest.fixture
 def fits(monkeypatch) -> list[dict]:
     """Every ``training.fit_timed`` call of the task: its model, arguments and seconds."""
@@ -127,6 +173,34 @@ def test_run_fashion_mnist_reports_its_own_run(tmp_path, monkeypatch, fits):
 
 
 @pytest.mark.slow
+def test_run_fashion_mnist_trains_the_variant_asked_for(tmp_path, monkeypatch, fits):
+    """A variant (one block of 8 filters, 2 epochs of 16 images) with another seed."""
+    from cnncourse import datasets, models, repro
+
+    data = _bands(400, seed=0), _bands(100, seed=1)
+    monkeypatch.setattr(datasets, "load_fashion_mnist", lambda: data)
+    monkeypatch.setattr(models, "ARTICLE_EPOCHS", 1)
+    seeds = []
+    real_setup = repro.setup
+    monkeypatch.setattr(repro, "setup", lambda seed=repro.DEFAULT_SEED, **kw: (
+        seeds.append(seed), real_setup(seed, **kw))[1])
+    options = {"filters": (8,), "epochs": 2, "batch_size": 16, "dense_units": 32}
+    result = bench.run_fashion_mnist(tmp_path, cnn_options=options, random_seed=3)
+
+    assert seeds and set(seeds) == {3}
+    assert result["random_seed"] == 3
+    assert result["cnn_options"] == {**options}
+    assert json.loads(json.dumps(result))["cnn_options"]["filters"] == [8]  # as printed
+    assert [call["kwargs"]["epochs"] for call in fits] == [1, 2]
+    cnn = fits[1]["model"]
+    assert fits[1]["kwargs"]["batch_size"] == 16
+    assert [layer.filters for layer in cnn.layers if hasattr(layer, "filters")] == [8]
+    assert [layer.units for layer in cnn.layers if hasattr(layer, "units")] == [32, 10]
+    assert int(cnn.optimizer.iterations) == 2 * math.ceil(320 / 16)
+    assert float(cnn.optimizer.learning_rate) == pytest.approx(0.0, abs=1e-6)  # schedule spent
+
+
+@pytest.mark.slow
 def test_run_dogs_vs_cats_reports_its_own_run(no_data, monkeypatch, fits):
     """The whole dogs-vs-cats task on 200 photos (dogs bright, cats dark) and a broken one."""
     import keras
@@ -177,3 +251,10 @@ def test_run_dogs_vs_cats_reports_its_own_run(no_data, monkeypatch, fits):
     assert saved.evaluate(test_ds, verbose=0, return_dict=True)["accuracy"] == pytest.approx(
         result["test_acc"], abs=1e-4)
     assert result["test_acc"] >= 0.8, result  # chance: 0.5
+
+
+def test_bench_docstring_examples_hold():
+    import doctest
+
+    result = doctest.testmod(bench)
+    assert result.attempted >= 1 and result.failed == 0

@@ -110,7 +110,8 @@ def run_fashion_mnist(out: Path, *, cnn_options: dict[str, Any] | None = None,
 
     from cnncourse import repro
 
-    settings = fashion_cnn_options(cnn_options)  # a typo fails before minutes of training
+    used = fashion_cnn_options(cnn_options)  # a typo fails before minutes of training
+    settings = dict(used)
     epochs, batch_size = settings.pop("epochs"), settings.pop("batch_size")
     seed = repro.DEFAULT_SEED if random_seed is None else random_seed
     repro.setup(seed)
@@ -152,7 +153,7 @@ def run_fashion_mnist(out: Path, *, cnn_options: dict[str, Any] | None = None,
     result["time_ratio"] = round(cnn_seconds / seed_seconds, 2)
     result["load_1min"] = round(os.getloadavg()[0], 2)
     if cnn_options is not None:
-        result["cnn_options"] = fashion_cnn_options(cnn_options)
+        result["cnn_options"] = used
     if random_seed is not None:
         result["random_seed"] = random_seed
     return result

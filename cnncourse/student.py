@@ -9,12 +9,14 @@ from :mod:`cnncourse.exercises`: the answer cell the learner fills in, and
 the cell that checks the answer and says whether it is right. One cell
 ``from cnncourse import exercises`` precedes the first of them. An exercise
 whose ``:label:`` the registry does not know gets an empty ``# Your answer``
-cell instead.
+cell instead. The new cells' ids are derived from the exercise's cell, so
+that two runs write the same files, byte for byte.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -80,6 +82,32 @@ def _registered(label: str | None):
         return None
 
 
+def _cell_id(anchor: str, position: int, taken: set[str]) -> str:
+    """A new cell's id from an existing cell's id and a position.
+
+    ``nbformat`` gives a new cell a random id, so two student copies of one
+    chapter would differ; this one is a hash of ``anchor`` (the id of the
+    exercise's markdown cell) and ``position`` (where the new cell goes),
+    8 hex digits like nbformat's, unused in ``taken``, to which it is added.
+
+    Examples
+    --------
+    >>> taken = set()
+    >>> _cell_id("9446068c", 4, taken) == _cell_id("9446068c", 4, set())
+    True
+    >>> len(taken), len(_cell_id("9446068c", 4, taken)), len(taken)
+    (1, 8, 2)
+    """
+    salt = 0
+    while True:
+        seed = f"{anchor}:{position}:{salt}".encode()
+        cell_id = hashlib.sha256(seed).hexdigest()[:8]
+        if cell_id not in taken:
+            taken.add(cell_id)
+            return cell_id
+        salt += 1
+
+
 def student_notebook(nb: nbformat.NotebookNode, chapter: str | None = None
                      ) -> nbformat.NotebookNode:
     """Return a copy of ``nb`` without solutions, outputs or execution counts.
@@ -117,6 +145,7 @@ def student_notebook(nb: nbformat.NotebookNode, chapter: str | None = None
     (['x = 1'], None)
     """
     out = copy.deepcopy(nb)
+    taken = {cell.get("id") for cell in out.cells}
     cells = []
     exercises = 0
     checked = False  # has an exercise of this notebook got its check cells yet?
@@ -148,6 +177,9 @@ def student_notebook(nb: nbformat.NotebookNode, chapter: str | None = None
                     answer = nbformat.v4.new_code_cell(source)
                     if out.get("nbformat_minor", 5) < 5:  # cell ids came with nbformat 4.5
                         answer.pop("id", None)
+                    else:  # not random: two runs write the same bytes
+                        anchor = cell.get("id", "")
+                        answer.id = _cell_id(anchor, len(cells), taken)
                     cells.append(answer)
     out.cells = cells
     out.metadata.pop("widgets", None)

@@ -180,6 +180,34 @@ def test_command_writes_every_toc_notebook(tmp_path: Path, capsys: pytest.Captur
     assert nbformat.read(book / "chapters" / "03_padding.ipynb", as_version=4).cells[3].source
 
 
+def test_two_runs_write_the_same_bytes(tmp_path: Path, monkeypatch):
+    _fake_registry(monkeypatch, _exercise("3.1", ANSWER_31, CHECK_31),
+                   _exercise("3.2", ANSWER_32, CHECK_32))
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    (book / "_config.yml").write_text("repository:\n  url: https://x.y/a/b\n")
+    (book / "_toc.yml").write_text(
+        "format: jb-book\nroot: chapters/03_padding\n")
+    nbformat.write(_chapter(), book / "chapters" / "03_padding.ipynb")
+
+    runs = []
+    for name in ("first", "second"):
+        (written,) = student.write_student_notebooks(tmp_path / name, book)
+        runs.append(written.read_bytes())
+    assert runs[0] == runs[1]
+    nb = nbformat.reads(runs[0].decode(), as_version=4)
+    ids = [c.id for c in nb.cells]
+    assert len(set(ids)) == len(ids) == 10  # 4 new cells, each with its own id
+    assert all(re.fullmatch(r"[0-9a-f]{8}", i) for i in ids)
+
+
+def test_a_new_cell_id_avoids_the_ids_taken():
+    first = student._cell_id("abc", 1, set())
+    taken = {first}
+    second = student._cell_id("abc", 1, taken)
+    assert second != first and taken == {first, second}
+
+
 def test_command_outside_a_course_says_where_to_run(tmp_path: Path,
                                                     capsys: pytest.CaptureFixture):
     assert main(["student", str(tmp_path / "out"), "--root", str(tmp_path)]) == 2

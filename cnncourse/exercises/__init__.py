@@ -60,7 +60,8 @@ def _get(exercise_id: str) -> Exercise:
         return EXERCISES[str(exercise_id)]
     except KeyError:
         known = ", ".join(EXERCISES)
-        raise KeyError(f"there is no exercise {exercise_id!r}; the exercises are {known}") from None
+        raise KeyError(f"there is no exercise {exercise_id!r}; the exercises "
+                       f"are {known}") from None
 
 
 def by_label(label: str) -> Exercise | None:
@@ -123,8 +124,9 @@ def check(exercise_id: str, answer: Any) -> bool:
     except Wrong as wrong:
         print(prefix, "not yet.", wrong)
         return False
-    except Exception as error:  # the learner's own function crashed, or a bad type
-        message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    except Exception as error:  # the learner's function crashed, or a bad type
+        message = (str(error).strip().splitlines()[0] if str(error).strip()
+                   else "")
         print(prefix, f"not yet. It raised {type(error).__name__}: {message}")
         return False
     print(prefix, "right.", feedback)

@@ -35,7 +35,7 @@ class Wrong(Exception):
 
 
 class Unanswered(Exception):
-    """Raised by a grader when the answer is a stub (a function returning nothing)."""
+    """Raised by a grader for a stub answer: a function returning nothing."""
 
 
 @dataclass(frozen=True)
@@ -69,10 +69,12 @@ class Question:
         return f"({letter}) {self.why[letter]}"
 
     def as_comment(self) -> str:
-        """The question and its choices as Python comments, for a student's answer cell."""
-        lines = textwrap.wrap(self.text, 84, initial_indent="# ", subsequent_indent="# ")
+        """The question and its choices as comments, for the answer cell."""
+        lines = textwrap.wrap(self.text, 84, initial_indent="# ",
+                              subsequent_indent="# ")
         for letter, choice in self.choices.items():
-            lines += textwrap.wrap(choice, 84, initial_indent=f"#   {letter}) ",
+            lines += textwrap.wrap(choice, 84,
+                                   initial_indent=f"#   {letter}) ",
                                    subsequent_indent="#      ")
         return "\n".join(lines)
 
@@ -118,17 +120,22 @@ class Exercise:
     @property
     def answer_cell(self) -> str:
         """Source of the student copy's answer cell."""
-        lines = [f"# Exercise {self.id}: replace each ... with your answer, then run the next cell."]
+        lines = [f"# Exercise {self.id}: replace each ... with your answer, "
+                 "then run the next cell."]
         if self.grade is not None:
-            lines.append(self.stub if self.stub else f"{self.variable} = ...  # {self.answer}")
+            lines.append(self.stub if self.stub
+                         else f"{self.variable} = ...  # {self.answer}")
         if self.question is not None:
-            lines += [self.question.as_comment(), f"{self._choice} = ...  # a letter"]
+            lines += [self.question.as_comment(),
+                      f"{self._choice} = ...  # a letter"]
         return "\n".join(lines)
 
     @property
     def check_cell(self) -> str:
         """Source of the student copy's cell that checks the answer."""
-        calls = []  # each ends with ";": the one-line feedback is enough, no True/False below it
+        # each ends with ";": the one-line feedback is enough, no True/False
+        # below it
+        calls = []
         if self.grade is not None:
             calls.append(f'exercises.check("{self.id}", {self.variable});')
         if self.question is not None:
@@ -162,7 +169,8 @@ def register(exercise: Exercise) -> Exercise:
     if exercise.id in EXERCISES:
         raise ValueError(f"exercise {exercise.id} is registered twice")
     if not re.fullmatch(r"ch\d\d-ex\d+", exercise.label):
-        raise ValueError(f"label {exercise.label!r} is not of the form chNN-exK")
+        raise ValueError(f"label {exercise.label!r} is not of the form "
+                         "chNN-exK")
     EXERCISES[exercise.id] = exercise
     return exercise
 
@@ -182,24 +190,27 @@ def is_unanswered(answer: Any) -> bool:
 
 
 def as_int(value: Any, what: str) -> int:
-    """``value`` as an int, or :class:`Wrong` saying that a whole number was expected."""
+    """``value`` as an int, or :class:`Wrong` asking for a whole number."""
     if isinstance(value, (str, bytes)):
-        raise Wrong(f"{what} should be a whole number, not the string {value!r}.")
+        raise Wrong(f"{what} should be a whole number, not the string "
+                    f"{value!r}.")
     if isinstance(value, (bool, np.bool_)):
         raise Wrong(f"{what} should be a whole number, not {value!r}.")
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise Wrong(f"{what} should be a whole number, not {type(value).__name__}.") from None
+        raise Wrong(f"{what} should be a whole number, not "
+                    f"{type(value).__name__}.") from None
     if not math.isfinite(number) or number != int(number):
         raise Wrong(f"{what} should be a whole number, not {value!r}.")
     return int(number)
 
 
 def call(function: Any, *args: Any) -> Any:
-    """Call a learner's function; a stub that returns nothing is 'not answered yet'."""
+    """Call a learner's function; a stub returning nothing is unanswered."""
     if not callable(function):
-        raise Wrong(f"the answer should be a function, not {type(function).__name__}.")
+        raise Wrong("the answer should be a function, not "
+                    f"{type(function).__name__}.")
     result = function(*args)
     if is_unanswered(result):
         name = getattr(function, "__name__", "your function")
@@ -228,7 +239,7 @@ def ndim(value: Any) -> int:
 
 
 def as_items(answer: Any, n: int, expected: str) -> list[Any]:
-    """The ``n`` items of a tuple (or list) answer, or :class:`Wrong` saying what is expected.
+    """The ``n`` items of a tuple (or list) answer, or :class:`Wrong`.
 
     Parameters
     ----------
@@ -263,25 +274,29 @@ def as_items(answer: Any, n: int, expected: str) -> list[Any]:
 
 
 def as_number(value: Any, what: str) -> float:
-    """``value`` as a float, or :class:`Wrong` saying that a number was expected."""
+    """``value`` as a float, or :class:`Wrong` asking for a number."""
     if ndim(value) != 0:
-        raise Wrong(f"{what} should be one number, not a {type(value).__name__} of several.")
+        raise Wrong(f"{what} should be one number, not a "
+                    f"{type(value).__name__} of several.")
     if isinstance(value, (bool, np.bool_, str)):
         raise Wrong(f"{what} should be a number, not {value!r}.")
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise Wrong(f"{what} should be a number, not {type(value).__name__}.") from None
+        raise Wrong(f"{what} should be a number, not "
+                    f"{type(value).__name__}.") from None
 
 
 def as_array(answer: Any, what: str) -> np.ndarray:
-    """``answer`` as a NumPy array of numbers (or booleans), or :class:`Wrong`."""
+    """``answer`` as an array of numbers (or booleans), or :class:`Wrong`."""
     try:
         array = np.asarray(answer)
     except ValueError:  # a ragged list
-        raise Wrong(f"{what} should be an array with rows of equal length.") from None
+        raise Wrong(f"{what} should be an array with rows of equal "
+                    "length.") from None
     if array.dtype.kind not in "biuf":
-        raise Wrong(f"{what} should be a NumPy array of numbers, not {type(answer).__name__}.")
+        raise Wrong(f"{what} should be a NumPy array of numbers, not "
+                    f"{type(answer).__name__}.")
     return array
 
 

@@ -1,11 +1,19 @@
-"""Training helpers shared by the chapters and the benchmarks."""
+"""Training helpers shared by the chapters and the benchmarks.
+
+A chapter prints one line per training (:func:`summary`: the final values
+and the best validation values), never a log line per epoch, and draws the
+epochs as curves (:func:`cnncourse.plotting.training_curves`). The line is
+what a reader needs, and what the tests compare within tolerances.
+"""
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["fit_timed"]
+__all__ = ["best_epoch", "fit_timed", "summary"]
 
 
 def fit_timed(model: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
@@ -16,8 +24,90 @@ def fit_timed(model: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
 
     Examples
     --------
-    >>> history, seconds = fit_timed(model, x, y, epochs=3, verbose=2)  # doctest: +SKIP
+    >>> history, seconds = fit_timed(model, x, y, epochs=3, verbose=0)  # doctest: +SKIP
     """
     start = time.perf_counter()
     history = model.fit(*args, **kwargs)
     return history, time.perf_counter() - start
+
+
+def _curves(history: Any) -> Mapping[str, Sequence[float]]:
+    """``history.history`` of a Keras ``History``, or a mapping as it is."""
+    curves = getattr(history, "history", history)
+    if not isinstance(curves, Mapping) or not curves:
+        raise ValueError("expected a Keras History (what fit returns) or a dict of "
+                         f"per-epoch lists, got {type(history).__name__} with no curves")
+    lengths = {len(values) for values in curves.values()}
+    if len(lengths) != 1 or 0 in lengths:
+        raise ValueError(f"every curve needs one value an epoch; lengths {sorted(lengths)}")
+    return curves
+
+
+def best_epoch(history: Any, key: str) -> tuple[int, float]:
+    """The epoch (counted from 1) with the best value of ``key``, and that value.
+
+    Best is the lowest for a loss (a key containing ``loss``) and the highest
+    for anything else (accuracies); the earliest epoch wins a tie.
+
+    Examples
+    --------
+    >>> best_epoch({"val_loss": [0.9, 0.5, 0.6], "val_accuracy": [0.6, 0.8, 0.8]},
+    ...            "val_accuracy")
+    (2, 0.8)
+    >>> best_epoch({"val_loss": [0.9, 0.5, 0.6]}, "val_loss")
+    (2, 0.5)
+    """
+    curves = _curves(history)
+    if key not in curves:
+        raise KeyError(f"no curve {key!r}; the history has {', '.join(curves)}")
+    values = [float(v) for v in curves[key]]
+    pick = min if "loss" in key else max
+    value = pick(v for v in values if not math.isnan(v))
+    return values.index(value) + 1, value
+
+
+def summary(history: Any, seconds: float | None = None, *, label: str = "",
+            digits: int = 4) -> str:
+    """One line that sums up a training: its final values and best validation values.
+
+    Parameters
+    ----------
+    history : keras.callbacks.History or dict
+        What ``fit`` returned, or its ``history`` dict.
+    seconds : float, optional
+        The training's wall time; printed as ``in 12.3 s`` (which the tests'
+        sanitize rules mask).
+    label : str
+        What was trained, to start the line.
+    digits : int
+        Decimals of every value.
+
+    Returns
+    -------
+    str
+        ``"label: E epochs in S s; final k v, …; best val_k v (epoch e), …"``
+        with every curve's last value, then the best of each validation
+        curve (lowest loss, highest accuracy).
+
+    Examples
+    --------
+    >>> curves = {"loss": [0.9, 0.4], "accuracy": [0.7, 0.9],
+    ...           "val_loss": [0.5, 0.6], "val_accuracy": [0.82, 0.84]}
+    >>> print(summary(curves, 12.34, label="cnn"))
+    cnn: 2 epochs in 12.3 s; final loss 0.4000, accuracy 0.9000, val_loss 0.6000, val_accuracy 0.8400; best val_loss 0.5000 (epoch 1), val_accuracy 0.8400 (epoch 2)
+    """
+    curves = _curves(history)
+    epochs = len(next(iter(curves.values())))
+    head = f"{label}: " if label else ""
+    head += f"{epochs} epoch{'s' if epochs != 1 else ''}"
+    if seconds is not None:
+        head += f" in {seconds:.1f} s"
+    final = ", ".join(f"{key} {float(values[-1]):.{digits}f}"
+                      for key, values in curves.items())
+    best = []
+    for key in curves:
+        if key.startswith("val_"):
+            epoch, value = best_epoch(curves, key)
+            best.append(f"{key} {value:.{digits}f} (epoch {epoch})")
+    line = f"{head}; final {final}"
+    return line + (f"; best {', '.join(best)}" if best else "")

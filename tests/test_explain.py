@@ -90,6 +90,7 @@ def _check_maps(maps: np.ndarray, shape: tuple[int, ...]) -> None:
 # --- Known answer ---------------------------------------------------------------
 
 
+@pytest.mark.slow  # the `trained` fixture trains two CNNs
 @pytest.mark.parametrize("units", [2, 1], ids=["softmax", "sigmoid"])
 @pytest.mark.parametrize("method", ["grad_cam", "occlusion"])
 def test_maps_of_class_1_peak_on_the_square(trained, test_squares, units, method):
@@ -110,6 +111,7 @@ def test_maps_of_class_1_peak_on_the_square(trained, test_squares, units, method
         assert one[inside].mean() > 10 * one[~inside].mean()
 
 
+@pytest.mark.slow  # the `trained` fixture trains two CNNs
 def test_covering_the_grad_cam_top_pixels_removes_the_evidence_random_ones_do_not(
         trained, test_squares):
     from cnncourse import explain
@@ -125,6 +127,7 @@ def test_covering_the_grad_cam_top_pixels_removes_the_evidence_random_ones_do_no
         assert (top > random).all()
 
 
+@pytest.mark.slow  # the `trained` fixture trains two CNNs
 def test_deletion_drop_is_seeded_and_in_probability_units(trained, test_squares):
     from cnncourse import explain
 
@@ -145,6 +148,7 @@ def test_deletion_drop_is_seeded_and_in_probability_units(trained, test_squares)
 # --- Which class ----------------------------------------------------------------
 
 
+@pytest.mark.slow  # the `trained` fixture trains two CNNs
 @pytest.mark.parametrize("units", [2, 1], ids=["softmax", "sigmoid"])
 def test_class_index_none_explains_the_predicted_class(trained, test_squares, units):
     from cnncourse import explain
@@ -160,6 +164,7 @@ def test_class_index_none_explains_the_predicted_class(trained, test_squares, un
                                   explain.occlusion(model, images[:4], class_index=predicted[:4]))
 
 
+@pytest.mark.slow  # the `trained` fixture trains two CNNs
 def test_sigmoid_class_0_and_class_1_maps_differ(trained, test_squares):
     from cnncourse import explain
 
@@ -172,6 +177,7 @@ def test_sigmoid_class_0_and_class_1_maps_differ(trained, test_squares):
         assert not np.allclose(dog, cat, atol=0.05)
 
 
+@pytest.mark.slow  # the `trained` fixture trains two CNNs
 def test_softmax_maps_explain_the_logits(trained, test_squares):
     """The same network ending in logits (no softmax) gives the same Grad-CAM and drops."""
     import keras

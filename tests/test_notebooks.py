@@ -16,22 +16,12 @@ import nbformat
 import pytest
 import yaml
 
+from cnncourse import book
+
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
-TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
-
-
-def _toc_files() -> list[str]:
-    files = [TOC["root"]]
-    for entry in TOC.get("chapters", []):
-        files.append(entry["file"])
-        files += [s["file"] for s in entry.get("sections", [])]
-    for part in TOC.get("parts", []):
-        files += [c["file"] for c in part["chapters"]]
-    return files
-
-
-NOTEBOOKS = sorted(ROOT / f"{f}.ipynb" for f in _toc_files() if (ROOT / f"{f}.ipynb").exists())
+# The book's one reading of _toc.yml (a missing page raises there).
+NOTEBOOKS = book.toc_notebooks(ROOT)
 
 
 def _code_cells(nb) -> list:
@@ -44,10 +34,8 @@ def notebook(request):
 
 
 def test_every_toc_entry_exists_and_every_chapter_is_listed():
-    for f in _toc_files():
-        assert (ROOT / f"{f}.ipynb").exists() or (ROOT / f"{f}.md").exists(), f
-    listed = {ROOT / f"{f}.ipynb" for f in _toc_files()}
-    orphans = [p.name for p in (ROOT / "chapters").glob("*.ipynb") if p not in listed]
+    pages = book.toc_documents(ROOT)  # raises for an entry without a file
+    orphans = [p.name for p in (ROOT / "chapters").glob("*.ipynb") if p not in pages]
     assert not orphans, f"notebooks missing from _toc.yml: {orphans}"
     assert NOTEBOOKS, "no notebook in the table of contents"
 

@@ -33,6 +33,7 @@ def _tiny_book(root: Path, *sources: str) -> Path:
     return root
 
 
+@pytest.mark.slow  # starts a Jupyter kernel
 def test_timings_write(tmp_path: Path, capsys: pytest.CaptureFixture):
     root = _tiny_book(tmp_path / "book",
                       "import time\ntime.sleep(0.5)",
@@ -51,6 +52,7 @@ def test_timings_write(tmp_path: Path, capsys: pytest.CaptureFixture):
     assert (root / "chapters" / "01_chapter.ipynb").read_bytes() == before  # not rewritten
 
 
+@pytest.mark.slow  # starts a Jupyter kernel
 def test_failing_chapter_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture):
     root = _tiny_book(tmp_path / "book", "raise RuntimeError('chapter is broken')")
     assert main(["timings", "--write", "--root", str(root)]) == 1
@@ -75,6 +77,7 @@ def test_course_schedule_covers_every_chapter():
         "`python -m cnncourse timings --write` (it executes every chapter)")
 
 
+@pytest.mark.slow  # starts a Jupyter kernel
 def test_timings_of_one_chapter_keep_the_other_rows(tmp_path: Path):
     root = _tiny_book(tmp_path / "book", "x = 1", "y = 2")
     path = root / "chapters" / "timings.csv"
@@ -94,6 +97,7 @@ def test_timings_names_the_chapters_when_one_is_unknown(tmp_path: Path, capsys):
     assert "09_nope" in err and "01_chapter" in err
 
 
+@pytest.mark.slow  # starts a Jupyter kernel
 def test_timings_store_writes_the_executed_notebook_back(tmp_path: Path):
     root = _tiny_book(tmp_path / "book", "print(6 * 7)", "x = 1")
     second = (root / "chapters" / "02_chapter.ipynb").read_bytes()
@@ -106,6 +110,7 @@ def test_timings_store_writes_the_executed_notebook_back(tmp_path: Path):
     assert not (root / "chapters" / "timings.csv").exists()  # no --write
 
 
+@pytest.mark.slow  # starts a Jupyter kernel
 def test_stored_outputs_leave_out_what_libraries_write_to_stderr(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Stored outputs are what nbval sees: without C++ libraries' writes to file descriptor 2.

@@ -1,6 +1,8 @@
 # The two commands of README.md: `make site` and `make test`. Each sets up
-# whatever is missing first (system packages when allowed, a virtual
-# environment with the pinned requirements), so both work on a fresh clone.
+# whatever is missing first (a virtual environment with the pinned
+# requirements), so both work on a fresh clone. Nothing here needs root or
+# calls apt-get or sudo: where a system package would help, set-up prints the
+# one command that installs it and goes on (.ci/run, as root, installs them).
 
 PYTHON ?= python3
 # The Pythons requirements.txt installs on: pip resolves every pin and its
@@ -54,41 +56,45 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	touch $@
 
 # The Python that creates $(VENV): one of PYTHON_VERSIONS, with `venv` and
-# `ensurepip`, which Debian and Ubuntu ship apart, in python3.X-venv (what
-# python3-venv installs for the default python3): installed here like the
-# system packages below when we may (root or sudo); otherwise a message says
-# what to do. `make check-python` runs this check alone.
+# `ensurepip`, which Debian and Ubuntu ship apart, in python3.X-venv. When it
+# is missing set-up stops with the command that installs it (it needs root,
+# which this Makefile never uses). `make check-python` runs this check alone.
 define CHECK_PYTHON
 version=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) || { \
-  echo "error: cannot run PYTHON=$(PYTHON). Install Python 3.11 (Debian, Ubuntu: apt-get install python3 python3-venv) or name one: make PYTHON=python3.11 $(or $(MAKECMDGOALS),site)" >&2; exit 1; }; \
+  echo "error: cannot run PYTHON=$(PYTHON). Install Python 3.12 (chapters/setup.md), or name one: make PYTHON=python3.12 $(or $(MAKECMDGOALS),site)" >&2; exit 1; }; \
 case " $(PYTHON_VERSIONS) " in *" $$version "*) ;; *) \
-  echo "error: PYTHON=$(PYTHON) is Python $$version; requirements.txt is pinned for Python 3.11 and installs on $(PYTHON_VERSIONS) only. Name one of those: make PYTHON=python3.11 $(or $(MAKECMDGOALS),site)" >&2; exit 1;; esac; \
+  echo "error: PYTHON=$(PYTHON) is Python $$version; requirements.txt installs on $(PYTHON_VERSIONS) only. Name one of those: make PYTHON=python3.12 $(or $(MAKECMDGOALS),site)" >&2; exit 1;; esac; \
 $(PYTHON) -c 'import ensurepip, venv' 2>/dev/null && exit 0; \
-package=python$$version-venv; \
-prefix=$$($(PYTHON) -c 'import sys; print(sys.base_prefix)'); \
-if [ "$$prefix" != /usr ] || ! command -v apt-get >/dev/null; then \
-  echo "error: PYTHON=$(PYTHON) (Python $$version in $$prefix) cannot create a virtual environment: it has no ensurepip. Install its venv support (Debian, Ubuntu: apt-get install $$package) or name another: make PYTHON=python3.11 $(or $(MAKECMDGOALS),site)" >&2; exit 1; fi; \
-if [ "$$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo"; else \
-  echo "error: PYTHON=$(PYTHON) cannot create a virtual environment without $$package, and installing it needs root or sudo: apt-get install $$package" >&2; exit 1; fi; \
-echo "Installing $$package: $(PYTHON) has no ensurepip, which venv needs"; \
-$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$package && \
-$(PYTHON) -c 'import ensurepip, venv' || { echo "error: $(PYTHON) still has no ensurepip after installing $$package" >&2; exit 1; }
+echo "error: PYTHON=$(PYTHON) (Python $$version) cannot create a virtual environment: it has no ensurepip. Install it with:" >&2; \
+if command -v apt-get >/dev/null; then echo "  sudo apt-get install python$$version-venv" >&2; \
+else echo "  your system's venv package for Python $$version, or another Python: make PYTHON=python3.12 $(or $(MAKECMDGOALS),site)" >&2; fi; \
+exit 1
 endef
 
 check-python:
 	@$(CHECK_PYTHON)
 
-# Debian/Ubuntu packages: Chromium for the browser test, and Fashion-MNIST so
-# that nothing has to be downloaded. Installed when we may (root or sudo);
-# otherwise a note says what the tests will miss.
-SYSTEM_PACKAGES := chromium dataset-fashion-mnist
+# System packages the tests use when they are there, never required: a
+# Chromium-based browser for the browser test (skipped without one, except in
+# CI), and Debian's Fashion-MNIST so that nothing has to be downloaded (30 MB
+# otherwise). Each missing one gets a note with the command that installs it
+# on this system; set-up goes on. The checks honour PATH, CNNCOURSE_CHROMIUM
+# and CNNCOURSE_DEBIAN_DATA (Debian's data folder; empty: not used), as the
+# tests do.
+BROWSERS := chromium chromium-browser google-chrome google-chrome-stable
 system:
-	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -z "$$missing" ]; then exit 0; fi; \
-	if ! command -v apt-get >/dev/null; then echo "note: not a Debian system; install Chromium yourself for the browser test"; exit 0; fi; \
-	if [ "$$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo"; else \
-	  echo "note: cannot install$$missing (not root, no sudo)"; exit 0; fi; \
-	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing
+	@os=$$(. /etc/os-release 2>/dev/null && echo "$$ID $$ID_LIKE"); \
+	found=$${CNNCOURSE_CHROMIUM:-}; \
+	for b in $(BROWSERS); do [ -n "$$found" ] || found=$$(command -v $$b) || true; done; \
+	[ -n "$$found" ] || [ -d "/Applications/Google Chrome.app" ] || [ -d /Applications/Chromium.app ] || { \
+	  case " $$os " in \
+	    *" ubuntu "*) how="sudo snap install chromium";; \
+	    *" debian "*) how="sudo apt-get install chromium";; \
+	    *) how="install Google Chrome or Chromium";; esac; \
+	  echo "note: no Chromium or Chrome found, so the browser test will be skipped. To have it: $$how"; }; \
+	data=$${CNNCOURSE_DEBIAN_DATA-/usr/share/datasets}; \
+	if [ -z "$$data" ] || [ ! -d "$$data/fashion-mnist" ]; then case " $$os " in *" debian "*) \
+	  echo "note: Fashion-MNIST will be downloaded on first use (30 MB). To have it offline: sudo apt-get install dataset-fashion-mnist";; esac; fi
 
 clean:
 	rm -rf _build

@@ -8,11 +8,15 @@ Every loader looks for a local copy before it touches the network:
 3. the cache, ``$KERAS_HOME/datasets/<name>/`` (``~/.keras/datasets/`` when
    ``KERAS_HOME`` is not set), shared with ``keras.datasets``;
 4. for Fashion-MNIST, Debian's package ``dataset-fashion-mnist``
-   (``/usr/share/datasets/fashion-mnist/``);
+   (``/usr/share/datasets/fashion-mnist/``; ``CNNCOURSE_DEBIAN_DATA`` names
+   another folder for ``/usr/share/datasets``, and set empty skips this
+   step, as on a machine without the package);
 
-and only then downloads into the cache, with a progress bar and a SHA-256
-check (``pooch``). When every way fails, :class:`DataUnavailableError` says
-where it looked and how to get the data.
+and only then downloads into the cache (``pooch``), checking what each file
+contains against its published SHA-256. A download prints nothing, unless
+standard error is a terminal, where it shows a progress bar: a notebook's
+outputs stay those of a machine that had the data. When every way fails,
+:class:`DataUnavailableError` says where it looked and how to get the data.
 
 A workshop without internet can point the downloads at a local mirror with
 ``CNNCOURSE_FASHION_MNIST_URL`` (a base URL holding the four ``.gz`` files)
@@ -21,11 +25,15 @@ and ``CNNCOURSE_DOGS_VS_CATS_URL`` (the URL of the PetImages zip).
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
+import logging
 import os
 import re
+import sys
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -44,7 +52,10 @@ __all__ = [
 ]
 
 DATA_ENV = "CNNCOURSE_DATA"
+# Debian's data packages: where they are, and the variable that moves or
+# (set empty) disables that place.
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+DEBIAN_DATA_ENV = "CNNCOURSE_DEBIAN_DATA"
 
 FASHION_MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 FASHION_MNIST_CLASSES = (
@@ -57,16 +68,17 @@ class _IdxFile(NamedTuple):
     """One of Fashion-MNIST's four files and its two fingerprints."""
 
     name: str
-    sha256: str  # of the .gz file as published (what a download must match)
-    content_sha256: str  # of the decompressed IDX bytes
+    sha256: str  # of the .gz file as published by Zalando and Keras
+    content_sha256: str  # of the decompressed IDX bytes: what is checked
     header_bytes: int  # 16 for images, 8 for labels
 
 
 # The .gz hashes are the published ones (TensorFlow Datasets' checksum list).
 # Debian's package re-wrote the gzip headers (the original file name and time
 # stamp are gone, so each file is 23-24 bytes shorter), which changes the .gz
-# hash but not one byte of the content: local copies are therefore checked on
-# their decompressed content, which is what the arrays are made of.
+# hash but not one byte of the content: local copies and downloads (a
+# workshop's mirror may serve Debian's files) are therefore checked on their
+# decompressed content, which is what the arrays are made of.
 FASHION_MNIST_FILES = (
     _IdxFile("train-images-idx3-ubyte.gz",
              "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
@@ -118,6 +130,14 @@ def _env_dir(name: str) -> Path | None:
     return Path(root).expanduser() / name if root else None
 
 
+def _debian_fashion_mnist() -> Path | None:
+    """Debian's Fashion-MNIST, moved or disabled by CNNCOURSE_DEBIAN_DATA."""
+    root = os.environ.get(DEBIAN_DATA_ENV)
+    if root is None:
+        return DEBIAN_FASHION_MNIST
+    return Path(root).expanduser() / "fashion-mnist" if root else None
+
+
 def _gz_content_sha256(path: Path) -> str | None:
     """SHA-256 of a gzip file's decompressed bytes, or None if it is not valid gzip."""
     digest = hashlib.sha256()
@@ -136,24 +156,59 @@ def _fashion_files_ok(folder: Path) -> bool:
     )
 
 
-def _download(url: str, known_hash: str, fname: str, folder: Path) -> Path:
-    """Download ``url`` into ``folder/fname``, keeping it only if its SHA-256 matches."""
+@contextlib.contextmanager
+def _silenced(logger: logging.Logger) -> Iterator[None]:
+    """Let ``logger`` pass only warnings and errors while the block runs."""
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _download(url: str, known_hash: str | None, fname: str,
+              folder: Path) -> Path:
+    """Download ``url`` into ``folder/fname``, silently unless in a terminal.
+
+    With ``known_hash``, the file is kept only if its SHA-256 matches; without
+    it, the caller checks the file. pooch's log lines and progress bar go to
+    standard error, which a notebook would show as an output, so they are off
+    unless standard error is a terminal (then the bar shows).
+    """
     import pooch
 
-    downloader = pooch.HTTPDownloader(progressbar=True, timeout=_DOWNLOAD_TIMEOUT)
-    return Path(
-        pooch.retrieve(url, known_hash=f"sha256:{known_hash}", fname=fname,
-                       path=folder, downloader=downloader)
-    )
+    downloader = pooch.HTTPDownloader(progressbar=sys.stderr.isatty(),
+                                      timeout=_DOWNLOAD_TIMEOUT)
+    with _silenced(pooch.get_logger()):
+        return Path(pooch.retrieve(
+            url, known_hash=f"sha256:{known_hash}" if known_hash else None,
+            fname=fname, path=folder, downloader=downloader))
+
+
+def _download_fashion_file(base: str, f: _IdxFile, folder: Path) -> None:
+    """Download one Fashion-MNIST file; delete it unless its content is right.
+
+    The content, not the ``.gz`` bytes, is checked: a mirror of Debian's
+    re-headered copy serves the same images in other gzip bytes.
+    """
+    path = _download(base.rstrip("/") + "/" + f.name, None, f.name, folder)
+    if _gz_content_sha256(path) != f.content_sha256:
+        path.unlink()
+        raise ValueError(
+            f"{f.name} from {base} does not decompress to the published "
+            "Fashion-MNIST content (SHA-256 of its content differs); it was "
+            "deleted")
 
 
 def find_fashion_mnist(*, download: bool = True, url: str | None = None) -> Path:
     """Return the folder that holds Fashion-MNIST's four verified ``.gz`` files.
 
     Looks in ``$CNNCOURSE_DATA/fashion-mnist``, the Keras cache and Debian's
-    ``/usr/share/datasets/fashion-mnist`` in that order, and downloads into
-    the cache only when none of them holds all four files with the right
-    content. A cached file that fails its check is deleted.
+    ``/usr/share/datasets/fashion-mnist`` (see ``CNNCOURSE_DEBIAN_DATA`` in
+    the module's description) in that order, and downloads into the cache
+    only when none of them holds all four files with the right content. A
+    cached or downloaded file whose content is wrong is deleted.
 
     Parameters
     ----------
@@ -174,7 +229,8 @@ def find_fashion_mnist(*, download: bool = True, url: str | None = None) -> Path
     'fashion-mnist'
     """
     cache = cache_dir() / "fashion-mnist"
-    candidates = [p for p in (_env_dir("fashion-mnist"), cache, DEBIAN_FASHION_MNIST) if p]
+    candidates = [p for p in (_env_dir("fashion-mnist"), cache,
+                              _debian_fashion_mnist()) if p]
     for folder in candidates:
         if folder.is_dir() and _fashion_files_ok(folder):
             return folder
@@ -188,10 +244,8 @@ def find_fashion_mnist(*, download: bool = True, url: str | None = None) -> Path
     if download:
         try:
             for f in FASHION_MNIST_FILES:
-                _download(base.rstrip("/") + "/" + f.name, f.sha256, f.name, cache)
-            if _fashion_files_ok(cache):
-                return cache
-            reason = "the downloaded files do not decompress to the published content"
+                _download_fashion_file(base, f, cache)
+            return cache
         except Exception as exc:  # network errors come in many types
             reason = f"download from {base} failed: {exc}"
     raise DataUnavailableError(_missing_message(

@@ -81,7 +81,7 @@ def check_frameworks() -> Frameworks:
     info = Frameworks(python=platform.python_version(), tensorflow=None, keras=None,
                       backend=None, cpus=cpu_count())
     try:
-        import tensorflow as tf
+        tf = repro.quiet_import("tensorflow")  # no C++ start-up lines
     except Exception as exc:  # ImportError, or a broken install failing otherwise
         info.problem = (f"TensorFlow does not import ({exc}); install it with "
                         "`pip install -r requirements.txt` (on Colab it is already there)")

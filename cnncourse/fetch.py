@@ -2,8 +2,8 @@
 
 Each data set is looked for first (``$CNNCOURSE_DATA``, the cache, Debian's
 package) and downloaded only when missing, through the finders of
-:mod:`cnncourse.datasets`, which show a progress bar and check the SHA-256 of
-what they download. Without internet each data set gets one clear message
+:mod:`cnncourse.datasets`, which show a progress bar in a terminal and check
+what they download against its published SHA-256. Without internet each data set gets one clear message
 saying what to do instead, never a traceback.
 """
 

@@ -17,6 +17,14 @@ from cnncourse import datasets
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 IN_CI = bool(os.environ.get("CI"))
+DEBIAN = datasets.DEBIAN_FASHION_MNIST
+NO_DEBIAN = "Debian's dataset-fashion-mnist is not installed"
+
+
+@pytest.fixture(autouse=True)
+def debian_folder_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests move Debian's folder themselves, whatever the caller's setting."""
+    monkeypatch.delenv(datasets.DEBIAN_DATA_ENV, raising=False)
 
 
 # --- small, valid Fashion-MNIST look-alikes ---------------------------------------
@@ -83,6 +91,17 @@ def test_fashion_search_order(no_data, fake_fashion, monkeypatch):
     assert datasets.find_fashion_mnist(download=False) == debian
 
 
+def test_debian_folder_moved_or_disabled_by_environment(
+        no_data, fake_fashion, monkeypatch):
+    moved = _write(no_data / "elsewhere" / "fashion-mnist", fake_fashion)
+    monkeypatch.setenv(datasets.DEBIAN_DATA_ENV, str(moved.parent))
+    assert datasets.find_fashion_mnist(download=False) == moved
+    monkeypatch.setenv(datasets.DEBIAN_DATA_ENV, "")
+    with pytest.raises(datasets.DataUnavailableError) as info:
+        datasets.find_fashion_mnist(download=False)
+    assert str(moved) not in str(info.value)  # not even looked at
+
+
 def test_fashion_skips_a_local_copy_whose_content_is_wrong(no_data, fake_fashion, monkeypatch):
     bad = dict(fake_fashion)
     bad["t10k-labels-idx1-ubyte.gz"] = gzip.compress(b"not the labels")
@@ -112,6 +131,20 @@ def test_fashion_downloads_into_cache_from_local_server(no_data, fake_fashion, h
     for f in served.iterdir():
         f.unlink()
     assert datasets.find_fashion_mnist(url=url) == cache
+
+
+def test_fashion_download_of_recompressed_copy_is_accepted_silently(
+        no_data, fake_fashion, http_folder, capfd):
+    """A mirror of Debian's files: other gzip bytes, the same content."""
+    url, served = http_folder
+    recompressed = {n: gzip.compress(gzip.decompress(b), mtime=1_591_347_949)
+                    for n, b in fake_fashion.items()}
+    _write(served, recompressed)
+    capfd.readouterr()
+    cache = datasets.find_fashion_mnist(url=url)
+    assert capfd.readouterr() == ("", "")  # nothing for a notebook to show
+    for name, data in recompressed.items():
+        assert (cache / name).read_bytes() == data
 
 
 def test_fashion_download_with_wrong_hash_is_rejected_and_not_kept(
@@ -154,9 +187,36 @@ def test_fashion_no_download_when_disabled(no_data):
         datasets.find_fashion_mnist(download=False)
 
 
+@pytest.mark.skipif(not DEBIAN.is_dir() and not IN_CI, reason=NO_DEBIAN)
+def test_mirror_serving_debians_files_is_downloaded_silently(
+        no_data, http_folder, monkeypatch, capfd):
+    """A workshop laptop serves the files of Debian's package over HTTP.
+
+    Their gzip bytes are not the published ones (Debian re-wrote the
+    headers), their content is: the download is accepted, prints nothing,
+    and a second call needs no server. Debian's folder itself is not used.
+    """
+    url, served = http_folder
+    for f in datasets.FASHION_MNIST_FILES:
+        (served / f.name).symlink_to(DEBIAN / f.name)
+        assert hashlib.sha256((DEBIAN / f.name).read_bytes()).hexdigest() != (
+            f.sha256), f"{f.name}: Debian's bytes are the published ones?"
+    monkeypatch.setenv(datasets.DEBIAN_DATA_ENV, "")
+    monkeypatch.setenv("CNNCOURSE_FASHION_MNIST_URL", url)
+    capfd.readouterr()
+    (x_train, y_train), (x_test, _) = datasets.load_fashion_mnist()
+    assert capfd.readouterr() == ("", "")
+    assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
+    assert np.bincount(y_train).tolist() == [6000] * 10
+    cache = datasets.cache_dir() / "fashion-mnist"
+    for f in datasets.FASHION_MNIST_FILES:
+        assert (cache / f.name).read_bytes() == (DEBIAN / f.name).read_bytes()
+        (served / f.name).unlink()
+    assert datasets.find_fashion_mnist(download=False) == cache
+
+
 @pytest.mark.slow  # reads and hashes 70,000 images twice
-@pytest.mark.skipif(not datasets.DEBIAN_FASHION_MNIST.is_dir() and not IN_CI,
-                    reason="Debian's dataset-fashion-mnist is not installed")
+@pytest.mark.skipif(not DEBIAN.is_dir() and not IN_CI, reason=NO_DEBIAN)
 def test_real_fashion_mnist_equals_keras_loader(tmp_path, monkeypatch):
     """The original files: our arrays are Keras's arrays, bit for bit."""
     import shutil

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -94,3 +97,21 @@ def test_doctor_command_exit_status(monkeypatch: pytest.MonkeyPatch,
 
     monkeypatch.setattr(doctor, "run", lambda out=None: 1)
     assert main(["doctor"]) == 1
+
+
+@pytest.mark.slow  # imports TensorFlow in a fresh process
+def test_doctor_prints_no_tensorflow_log_line(tmp_path: Path):
+    """TensorFlow's C++ start-up lines go to file descriptor 2 whatever its
+    log level; the command imports it with that descriptor silenced."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1]),
+           "KERAS_HOME": str(tmp_path),
+           "CNNCOURSE_FASHION_MNIST_URL": "http://127.0.0.1:1/",
+           "CNNCOURSE_DOGS_VS_CATS_URL": "http://127.0.0.1:1/pets.zip"}
+    result = subprocess.run([sys.executable, "-m", "cnncourse", "doctor"],
+                            capture_output=True, text=True, env=env,
+                            timeout=300)
+    assert re.search(r"^TensorFlow  \d", result.stdout, re.MULTILINE), (
+        result.stdout + result.stderr)
+    noise = re.compile(r"^(WARNING: All log messages|[IWEF]\d{4} )|oneDNN",
+                       re.MULTILINE)
+    assert not noise.search(result.stdout + result.stderr), result.stderr

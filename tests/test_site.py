@@ -1,6 +1,6 @@
 """Browser test of the built site (``make site`` first): every page, offline.
 
-Headless Debian Chromium, driven by Playwright, visits every page of
+A headless Chromium-based browser, driven by Playwright, visits every page of
 ``_toc.yml`` over a local HTTP server on 127.0.0.1 and checks what a reader
 would notice: the page loads, nothing errs in the console, every image
 decodes, every image of a chapter's text has a real alt text (what a
@@ -8,14 +8,23 @@ screen reader says instead of the figure), the math is typeset, the launch
 and download buttons point where they should, and no request leaves the
 machine (a room without internet gets the whole site). A full-page
 screenshot of each page is kept in ``_build/screenshots/`` to look at.
+
+The browser is found the way a reader has one (:func:`browser_candidates`):
+``CNNCOURSE_CHROMIUM`` when set, else Chromium or Chrome on ``PATH``, the
+standard install folders of Chrome, Chromium and Edge on macOS and Windows,
+Playwright's ``chrome`` and ``msedge`` channels, and Playwright's own
+Chromium. Without any, the browser tests skip and say how to get one; in CI
+(``CI`` set) they fail instead.
 """
 
 from __future__ import annotations
 
 import functools
 import http.server
+import os
 import posixpath
 import re
+import shutil
 import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -28,7 +37,13 @@ from cnncourse import book
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
+BROWSER_ENV = "CNNCOURSE_CHROMIUM"
+# Names of Chromium and Chrome on PATH: Debian, Ubuntu (a snap), Chrome's
+# packages for Linux.
+BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome",
+                 "google-chrome-stable")
+# Browsers Playwright finds by itself where their vendors install them.
+CHANNELS = ("chrome", "msedge")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -84,19 +99,78 @@ def site_url():
     thread.join(timeout=10)
 
 
+def install_locations() -> list[Path]:
+    """Where Chrome, Chromium and Edge install themselves on macOS and Windows.
+
+    Examples
+    --------
+    >>> chromium = "/Applications/Chromium.app/Contents/MacOS/Chromium"
+    >>> Path(chromium) in install_locations()
+    True
+    """
+    apps = [("Google Chrome", "Google Chrome"), ("Chromium", "Chromium"),
+            ("Microsoft Edge", "Microsoft Edge")]
+    places = [Path(folder) / f"{app}.app" / "Contents" / "MacOS" / program
+              for folder in ("/Applications", Path.home() / "Applications")
+              for app, program in apps]
+    windows = [("Google", "Chrome", "Application", "chrome.exe"),
+               ("Chromium", "Application", "chrome.exe"),
+               ("Microsoft", "Edge", "Application", "msedge.exe")]
+    for variable in ("PROGRAMFILES", "PROGRAMFILES(X86)", "LOCALAPPDATA"):
+        if os.environ.get(variable):
+            places += [Path(os.environ[variable], *program)
+                       for program in windows]
+    return places
+
+
+def browser_candidates() -> list[tuple[str, dict[str, str]]]:
+    """The browsers to try, in order: ``(what, Playwright launch keywords)``.
+
+    ``CNNCOURSE_CHROMIUM`` alone when it is set; otherwise Chromium or Chrome
+    on ``PATH``, the standard install folders, Playwright's channels, and
+    Playwright's own Chromium (``playwright install chromium``).
+    """
+    chosen = os.environ.get(BROWSER_ENV)
+    if chosen:
+        return [(f"{BROWSER_ENV}={chosen}", {"executable_path": chosen})]
+    found = [shutil.which(name) for name in BROWSER_NAMES]
+    found += [str(p) for p in install_locations() if p.is_file()]
+    programs = list(dict.fromkeys(p for p in found if p))  # in order, once
+    return ([(p, {"executable_path": p}) for p in programs]
+            + [(f"Playwright's channel {c}", {"channel": c}) for c in CHANNELS]
+            + [("Playwright's own Chromium", {})])
+
+
+def no_browser(tried: list[str]) -> None:
+    """Skip the browser tests, saying what was tried; fail instead in CI."""
+    message = ("no Chromium-based browser could be started, so the site was "
+               "not checked in one. Tried:\n  " + "\n  ".join(tried) + "\n"
+               "Install one (Debian: sudo apt-get install chromium; Ubuntu: "
+               "sudo snap install chromium; macOS, Windows: Google Chrome) or "
+               f"set {BROWSER_ENV} to a Chromium-based browser's program")
+    if os.environ.get("CI"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium, headless; Playwright downloads no browser of its own."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package "
-                    "(`make setup` does it where it may)", pytrace=False)
-    from playwright.sync_api import sync_playwright
+    """The first of :func:`browser_candidates` that starts, headless."""
+    from playwright.sync_api import Error, sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                     headless=True)
-        yield chromium
-        chromium.close()
+        tried = []
+        for what, options in browser_candidates():
+            try:
+                chromium = p.chromium.launch(args=CHROMIUM_ARGS, headless=True,
+                                             **options)
+            except Error as exc:
+                tried.append(f"{what}: {str(exc).strip().splitlines()[0]}")
+                continue
+            yield chromium
+            chromium.close()
+            return
+        no_browser(tried)
 
 
 class Visit:
@@ -309,3 +383,53 @@ def test_alt_text_problem_judges_alt_texts(alt, src, problem):
         assert found is None
     else:
         assert found is not None and problem in found, found
+
+
+def _program(folder: Path, name: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    program = folder / name
+    program.write_text("#!/bin/sh\n")
+    program.chmod(0o755)
+    return program
+
+
+@pytest.fixture
+def no_browsers(tmp_path, monkeypatch):
+    """An empty PATH and no browser installed in the standard places."""
+    monkeypatch.delenv(BROWSER_ENV, raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for variable in ("PROGRAMFILES", "PROGRAMFILES(X86)", "LOCALAPPDATA"):
+        monkeypatch.setenv(variable, str(tmp_path / variable))
+    if any(p.is_file() for p in install_locations()):
+        pytest.skip("a browser is installed in /Applications")
+    return tmp_path
+
+
+def test_browser_candidates_without_browsers_are_playwrights(no_browsers):
+    assert [options for _, options in browser_candidates()] == [
+        {"channel": "chrome"}, {"channel": "msedge"}, {}]
+
+
+def test_browser_candidates_find_path_then_install_folders(no_browsers):
+    ubuntu = _program(no_browsers / "bin", "chromium-browser")
+    chrome = _program(no_browsers / "LOCALAPPDATA" / "Google" / "Chrome"
+                      / "Application", "chrome.exe")
+    programs = [o.get("executable_path") for _, o in browser_candidates()]
+    assert programs[:2] == [str(ubuntu), str(chrome)]
+
+
+def test_browser_candidates_env_overrides_everything(no_browsers, monkeypatch):
+    _program(no_browsers / "bin", "chromium")
+    monkeypatch.setenv(BROWSER_ENV, "/opt/my/chrome")
+    assert browser_candidates() == [(f"{BROWSER_ENV}=/opt/my/chrome",
+                                     {"executable_path": "/opt/my/chrome"})]
+
+
+def test_no_browser_skips_for_a_reader_and_fails_in_ci(monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="snap install chromium"):
+        no_browser(["chromium: not found"])
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="chromium: not found"):
+        no_browser(["chromium: not found"])

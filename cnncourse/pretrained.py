@@ -133,7 +133,7 @@ def fingerprint(model: Any) -> str:
     >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     >>> import numpy as np
     >>> model.set_weights([np.ones((2, 1)), np.zeros(1)])
-    >>> values = np.array([1, 1, 0], dtype="<f4").tobytes()  # kernel, then bias
+    >>> values = np.array([1, 1, 0], dtype="<f4").tobytes()  # kernel, bias
     >>> fingerprint(model) == hashlib.sha256(values).hexdigest()
     True
     """

@@ -13,6 +13,12 @@ fashion-mnist
     to measure a point of the accuracy-against-time frontier.
 dogs-vs-cats
     The article's model (3 epochs) and the course's better model (chapter 6).
+transfer
+    Chapter 7's model: a head on MobileNetV2's frozen ImageNet features,
+    saved as ``transfer.keras``, and chapter 6's network from scratch in the
+    same run. ``--transfer KEY=VALUE`` (repeatable) measures another point
+    of the frontier, e.g. ``--transfer alpha=0.35 --transfer image_size=128``;
+    ``--no-scratch`` skips chapter 6's network.
 
 ``--random-seed N`` seeds both trainings of either task with ``N`` instead of
 the course's fixed seed, to see how much a figure moves from one seed to the
@@ -191,46 +197,28 @@ def run_dogs_vs_cats(out: Path, *, random_seed: int | None = None) -> dict:
 
     seed = repro.DEFAULT_SEED if random_seed is None else random_seed
     repro.setup(seed)
-    from cnncourse import datasets, images, models
+    from cnncourse import models
     from cnncourse.training import fit_timed
 
-    frame, _problems = images.usable(datasets.dogs_vs_cats_frame())
-    train, val, test = images.split(frame)
-
-    def pipelines(size: int) -> list[Any]:
-        parts = [images.make_dataset(part["filename"], images.labels_of(part), image_size=size,
-                                     batch_size=32, shuffle=part is train)
-                 for part in (train, val, test)]
-        for ds in parts:  # decode every photo once into the cache
-            for _ in ds:
-                pass
-        return parts
-
-    seed_train, seed_val, seed_test = pipelines(ARTICLE_CATS_DOGS_SIZE)
-    train_ds, val_ds, test_ds = pipelines(models.CATS_DOGS_SIZE)
+    train, val, test = _dogs_vs_cats_split()
+    seed_train, seed_val, seed_test = _pipelines((train, val, test), ARTICLE_CATS_DOGS_SIZE)
+    train_ds, val_ds, test_ds = _pipelines((train, val, test), models.CATS_DOGS_SIZE)
 
     seed_model = models.article_cats_dogs_model(ARTICLE_CATS_DOGS_SIZE)
     _, seed_seconds = fit_timed(seed_model, seed_train, validation_data=seed_val,
                                 epochs=models.ARTICLE_EPOCHS, verbose=2)
-    repro.setup(seed)
-    model = models.cats_dogs_cnn(models.CATS_DOGS_SIZE, epochs=models.CATS_DOGS_EPOCHS,
-                                 steps_per_epoch=len(train_ds))
-    _, seconds = fit_timed(model, train_ds, validation_data=val_ds,
-                           epochs=models.CATS_DOGS_EPOCHS, verbose=2)
+    model, seconds = _train_cats_dogs_cnn(train_ds, val_ds, seed)
     model.save(out / "dogs_vs_cats.keras")
 
-    def accuracy(m: Any, ds: Any) -> float:
-        return round(float(m.evaluate(ds, verbose=0, return_dict=True)["accuracy"]), 4)
-
     result = {
-        "test_acc": accuracy(model, test_ds),
-        "val_acc": accuracy(model, val_ds),
+        "test_acc": _accuracy(model, test_ds),
+        "val_acc": _accuracy(model, val_ds),
         "train_seconds": round(seconds, 1),
         "seed_train_seconds": round(seed_seconds, 1),
         "time_ratio": round(seconds / seed_seconds, 2),
         "n_train": len(train),
-        "seed_val_acc": accuracy(seed_model, seed_val),
-        "seed_test_acc": accuracy(seed_model, seed_test),
+        "seed_val_acc": _accuracy(seed_model, seed_val),
+        "seed_test_acc": _accuracy(seed_model, seed_test),
         "n_val": len(val),
         "n_test": len(test),
         "epochs": models.CATS_DOGS_EPOCHS,
@@ -242,9 +230,155 @@ def run_dogs_vs_cats(out: Path, *, random_seed: int | None = None) -> dict:
     return result
 
 
+def _dogs_vs_cats_split() -> tuple[Any, Any, Any]:
+    """Chapter 6's photos (``$CNNCOURSE_DATA``), readable ones, split as the chapter does."""
+    from cnncourse import datasets, images
+
+    frame, _problems = images.usable(datasets.dogs_vs_cats_frame())
+    return images.split(frame)
+
+
+def _pipelines(parts: tuple[Any, Any, Any], size: int) -> list[Any]:
+    """Chapter 6's pipelines of (train, val, test) at ``size``, caches filled.
+
+    Decoding every photo once here keeps it out of the training times.
+    """
+    from cnncourse import images
+
+    train = parts[0]
+    datasets = [images.make_dataset(part["filename"], images.labels_of(part), image_size=size,
+                                    batch_size=32, shuffle=part is train)
+                for part in parts]
+    for ds in datasets:  # decode every photo once into the cache
+        for _ in ds:
+            pass
+    return datasets
+
+
+def _train_cats_dogs_cnn(train_ds: Any, val_ds: Any, seed: int) -> tuple[Any, float]:
+    """Chapter 6's network trained from scratch as the chapter does; (model, fit seconds)."""
+    from cnncourse import models, repro
+    from cnncourse.training import fit_timed
+
+    repro.setup(seed)
+    model = models.cats_dogs_cnn(models.CATS_DOGS_SIZE, epochs=models.CATS_DOGS_EPOCHS,
+                                 steps_per_epoch=len(train_ds))
+    _, seconds = fit_timed(model, train_ds, validation_data=val_ds,
+                           epochs=models.CATS_DOGS_EPOCHS, verbose=2)
+    return model, seconds
+
+
+def _accuracy(model: Any, ds: Any) -> float:
+    return round(float(model.evaluate(ds, verbose=0, return_dict=True)["accuracy"]), 4)
+
+
+def run_transfer(out: Path, *, random_seed: int | None = None,
+                 transfer_options: dict[str, Any] | None = None,
+                 scratch: bool = True) -> dict:
+    """Train and save chapter 7's model; train chapter 6's network beside it.
+
+    Loads MobileNetV2's ImageNet weights (:func:`cnncourse.pretrained.mobilenet_v2`,
+    ``transfer.ALPHA`` unless ``transfer_options`` says otherwise), trains
+    chapter 7's head on chapter 6's split (:func:`cnncourse.transfer.train`)
+    and saves the whole model as ``out/transfer.keras``: input float32 RGB
+    0-255 at ``image_size`` (resize bilinearly first), output ``(N, 1)``,
+    P(dog). Then trains chapter 6's network from scratch exactly as
+    ``dogs-vs-cats`` does (not saved). Decoding the photos is not training;
+    the test photos are only evaluated, once both models are trained.
+
+    Parameters
+    ----------
+    out : Path
+        Existing folder for the saved model.
+    random_seed : int, optional
+        Seed of both trainings (default: the course's).
+    transfer_options : dict, optional
+        ``alpha``, ``image_size`` and keywords of
+        :func:`cnncourse.transfer.train` (``epochs``, ``flips``, ...), to
+        measure a point of the frontier; the chapter's values otherwise.
+    scratch : bool
+        Train chapter 6's network too (without it, no ``scratch_`` figures
+        and no ``time_ratio``).
+
+    Returns
+    -------
+    dict
+        ``val_acc``, ``test_acc``, ``train_seconds`` (weights loaded to
+        trained model, forward passes through the base included),
+        ``scratch_val_acc``, ``scratch_test_acc``, ``scratch_train_seconds``,
+        ``time_ratio`` (transfer / scratch), ``alpha``, ``image_size``,
+        ``options`` (the head's training) and ``load_avg`` (1, 5 and 15
+        minutes, at the end); ``random_seed`` when it is given.
+    """
+    import os
+
+    from cnncourse import repro
+
+    seed = repro.DEFAULT_SEED if random_seed is None else random_seed
+    repro.setup(seed)
+    from cnncourse import models, pretrained, transfer
+
+    options = transfer_options_of(transfer_options)
+    alpha, size = options.pop("alpha"), options.pop("image_size")
+    parts = _dogs_vs_cats_split()
+    train_ds, val_ds, test_ds = _pipelines(parts, size)
+    base = pretrained.mobilenet_v2(alpha, input_shape=(size, size, 3))
+    repro.setup(seed)
+    model, _, seconds = transfer.train(base, train_ds, val_ds, **options)
+    model.save(out / "transfer.keras")
+    result = {
+        "val_acc": _accuracy(model, val_ds),
+        "test_acc": _accuracy(model, test_ds),
+        "train_seconds": round(seconds, 1),
+        "load_avg_transfer": [round(x, 2) for x in os.getloadavg()],
+    }
+    if scratch:
+        scratch_parts = _pipelines(parts, models.CATS_DOGS_SIZE)
+        cnn, scratch_seconds = _train_cats_dogs_cnn(*scratch_parts[:2], seed)
+        result.update({
+            "scratch_val_acc": _accuracy(cnn, scratch_parts[1]),
+            "scratch_test_acc": _accuracy(cnn, scratch_parts[2]),
+            "scratch_train_seconds": round(scratch_seconds, 1),
+            "time_ratio": round(seconds / scratch_seconds, 2),
+        })
+    result.update({"alpha": alpha, "image_size": size, "options": options,
+                   "load_avg": [round(x, 2) for x in os.getloadavg()]})
+    if random_seed is not None:
+        result["random_seed"] = random_seed
+    return result
+
+
+def transfer_options_of(options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The settings ``transfer`` trains with: the chapter's, with ``options`` applied.
+
+    Raises
+    ------
+    ValueError
+        For a key that is not ``alpha``, ``image_size`` or a keyword of
+        :func:`cnncourse.transfer.train`, naming the keys allowed.
+
+    Examples
+    --------
+    >>> transfer_options_of({"epochs": 3})["epochs"]
+    3
+    """
+    from cnncourse import pretrained, transfer
+
+    chapter = {"alpha": pretrained.ALPHA, "image_size": transfer.IMAGE_SIZE,
+               "epochs": transfer.EPOCHS, "flips": transfer.FLIPS,
+               "dropout": transfer.DROPOUT, "learning_rate": transfer.LEARNING_RATE,
+               "batch_size": transfer.BATCH_SIZE}
+    unknown = sorted(set(options or {}) - set(chapter))
+    if unknown:
+        raise ValueError(f"unknown transfer option(s) {', '.join(unknown)}; "
+                         f"choose among {', '.join(sorted(chapter))}")
+    return {**chapter, **(options or {})}
+
+
 TASKS: dict[str, Callable[..., dict]] = {
     "fashion-mnist": run_fashion_mnist,
     "dogs-vs-cats": run_dogs_vs_cats,
+    "transfer": run_transfer,
 }
 
 
@@ -257,18 +391,32 @@ def main(argv: list[str] | None = None) -> None:
                         help="fashion-mnist only: train this variant of the CNN (a keyword of "
                              "cnncourse.models.fashion_cnn, or batch_size; VALUE a Python literal); "
                              "repeatable")
+    parser.add_argument("--transfer", action="append", default=[], metavar="KEY=VALUE",
+                        help="transfer only: train with this setting (alpha, image_size, or a "
+                             "keyword of cnncourse.transfer.train); repeatable")
+    parser.add_argument("--no-scratch", action="store_true",
+                        help="transfer only: skip chapter 6's network (no scratch_ figures)")
     parser.add_argument("--random-seed", type=int, metavar="N",
                         help="seed both trainings with N instead of the course's seed")
     args = parser.parse_args(argv)
     kwargs: dict[str, Any] = {}
-    if args.cnn:
-        if args.task != "fashion-mnist":
-            parser.error("--cnn applies to the fashion-mnist task only")
+    for flag, task, values, check in (("--cnn", "fashion-mnist", args.cnn, fashion_cnn_options),
+                                      ("--transfer", "transfer", args.transfer,
+                                       transfer_options_of)):
+        if not values:
+            continue
+        if args.task != task:
+            parser.error(f"{flag} applies to the {task} task only")
         try:
-            kwargs["cnn_options"] = dict(_key_value(item) for item in args.cnn)
-            fashion_cnn_options(kwargs["cnn_options"])
+            options = dict(_key_value(item, flag) for item in values)
+            check(options)
         except ValueError as error:
             parser.error(str(error))
+        kwargs[f"{flag[2:]}_options"] = options
+    if args.no_scratch:
+        if args.task != "transfer":
+            parser.error("--no-scratch applies to the transfer task only")
+        kwargs["scratch"] = False
     if args.random_seed is not None:
         kwargs["random_seed"] = args.random_seed
     args.out.mkdir(parents=True, exist_ok=True)
@@ -276,15 +424,15 @@ def main(argv: list[str] | None = None) -> None:
     print(json.dumps(result), flush=True)
 
 
-def _key_value(item: str) -> tuple[str, Any]:
+def _key_value(item: str, flag: str = "--cnn") -> tuple[str, Any]:
     """``"epochs=12"`` → ``("epochs", 12)``; the value is read as a Python literal."""
     key, sep, value = item.partition("=")
     if not sep or not key.strip():
-        raise ValueError(f"--cnn takes KEY=VALUE, e.g. epochs=12; got {item!r}")
+        raise ValueError(f"{flag} takes KEY=VALUE, e.g. epochs=12; got {item!r}")
     try:
         return key.strip(), ast.literal_eval(value.strip())
     except (ValueError, SyntaxError):
-        raise ValueError(f"the value of --cnn {item!r} is not a Python literal; quote strings "
+        raise ValueError(f"the value of {flag} {item!r} is not a Python literal; quote strings "
                          f"(e.g. name='x') and write tuples as (16, 48, 96)") from None
 
 

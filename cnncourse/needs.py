@@ -14,12 +14,13 @@ Examples
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from cnncourse import datasets
+from cnncourse import datasets, pretrained
 
 __all__ = ["CHAPTER_DATA", "DATASETS", "Dataset", "chapter_number"]
 
@@ -30,7 +31,7 @@ class Dataset:
 
     name: str  # folder name under $CNNCOURSE_DATA and the cache
     title: str
-    finder: str  # name of the function in cnncourse.datasets
+    finder: str  # a function of cnncourse.datasets, or "module.function" of cnncourse
     url_env: str  # environment variable that points the download at a mirror
     default_url: str
     size: str  # download size, for the messages
@@ -48,7 +49,9 @@ class Dataset:
         cnncourse.datasets.DataUnavailableError
             When it is not on this machine and ``download`` is false or fails.
         """
-        return getattr(datasets, self.finder)(download=download)
+        module, _, function = self.finder.rpartition(".")
+        source = importlib.import_module(f"cnncourse.{module}") if module else datasets
+        return getattr(source, function)(download=download)
 
 
 DATASETS: dict[str, Dataset] = {
@@ -58,6 +61,11 @@ DATASETS: dict[str, Dataset] = {
     "dogs-vs-cats": Dataset("dogs-vs-cats", "dogs vs cats", "find_dogs_vs_cats",
                             "CNNCOURSE_DOGS_VS_CATS_URL", datasets.DOGS_VS_CATS_URL,
                             "787 MB"),
+    # Chapter 7's ImageNet weights, looked for and checked by cnncourse.pretrained.
+    "mobilenet-v2": Dataset("keras-applications", f"MobileNetV2 weights (α = {pretrained.ALPHA})",
+                            "pretrained.find_mobilenet_v2", pretrained.URL_ENV,
+                            pretrained.KERAS_URL + pretrained.keras_file_name(),
+                            "9 MB"),
 }
 
 # Chapter number -> the data sets it loads. Chapters 2-4 use scikit-image's

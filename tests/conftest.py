@@ -47,5 +47,6 @@ def no_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("CNNCOURSE_DATA", raising=False)
     monkeypatch.setenv("CNNCOURSE_FASHION_MNIST_URL", "http://127.0.0.1:1/")
     monkeypatch.setenv("CNNCOURSE_DOGS_VS_CATS_URL", "http://127.0.0.1:1/pets.zip")
+    monkeypatch.setenv("CNNCOURSE_KERAS_APPLICATIONS_URL", "http://127.0.0.1:1/")
     monkeypatch.setattr(datasets, "DEBIAN_FASHION_MNIST", tmp_path / "no-debian")
     return tmp_path

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from pathlib import Path
 
@@ -15,6 +16,8 @@ import numpy as np
 import pytest
 
 from cnncourse import bench
+
+_DATA = os.environ.get("CNNCOURSE_DATA")  # before a fixture unsets it
 
 
 def test_bench_prints_the_task_result_as_its_last_line(tmp_path, monkeypatch, capsys):
@@ -41,18 +44,24 @@ def test_bench_rejects_a_missing_task_or_folder(argv, capsys):
     assert "usage" in capsys.readouterr().err
 
 
-def test_bench_passes_a_cnn_variant_and_a_seed_to_the_task(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("argv, expected", [
+    (["fashion-mnist", "--cnn", "filters=(32, 64, 128)", "--cnn", " epochs = 12", "--cnn",
+      "learning_rate=5e-3", "--random-seed", "7"],
+     {"cnn_options": {"filters": (32, 64, 128), "epochs": 12, "learning_rate": 0.005},
+      "random_seed": 7}),
+    (["transfer", "--transfer", "alpha=0.35", "--transfer", "flips=False", "--no-scratch"],
+     {"transfer_options": {"alpha": 0.35, "flips": False}, "scratch": False}),
+])
+def test_bench_passes_its_settings_to_the_task(argv, expected, tmp_path, monkeypatch, capsys):
     seen = {}
 
     def fake_task(out: Path, **kwargs) -> dict:
         seen.update(kwargs)
         return {"cnn_test_acc": 0.5}
 
-    monkeypatch.setitem(bench.TASKS, "fashion-mnist", fake_task)
-    bench.main(["fashion-mnist", "--out", str(tmp_path), "--cnn", "filters=(32, 64, 128)",
-                "--cnn", " epochs = 12", "--cnn", "learning_rate=5e-3", "--random-seed", "7"])
-    assert seen == {"cnn_options": {"filters": (32, 64, 128), "epochs": 12, "learning_rate": 0.005},
-                    "random_seed": 7}
+    monkeypatch.setitem(bench.TASKS, argv[0], fake_task)
+    bench.main([*argv, "--out", str(tmp_path)])
+    assert seen == expected
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == {"cnn_test_acc": 0.5}
 
 
@@ -200,13 +209,9 @@ def test_run_fashion_mnist_trains_the_variant_asked_for(tmp_path, monkeypatch, f
     assert float(cnn.optimizer.learning_rate) == pytest.approx(0.0, abs=1e-6)  # schedule spent
 
 
-@pytest.mark.slow
-def test_run_dogs_vs_cats_reports_its_own_run(no_data, monkeypatch, fits):
-    """The whole dogs-vs-cats task on 200 photos (dogs bright, cats dark) and a broken one."""
-    import keras
+def _bright_dogs(no_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """200 photos (dogs bright, cats dark) and a broken one under a fresh CNNCOURSE_DATA."""
     from PIL import Image
-
-    from cnncourse import datasets, images
 
     folder = no_data / "data" / "dogs-vs-cats" / "train"
     folder.mkdir(parents=True)
@@ -217,6 +222,17 @@ def test_run_dogs_vs_cats_reports_its_own_run(no_data, monkeypatch, fits):
             Image.fromarray(pixels).save(folder / f"{name}.{i}.jpg")
     (folder / "cat.100.jpg").write_bytes(b"not a JPEG")  # skipped: 200 usable photos
     monkeypatch.setenv("CNNCOURSE_DATA", str(no_data / "data"))
+    return no_data / "data"
+
+
+@pytest.mark.slow
+def test_run_dogs_vs_cats_reports_its_own_run(no_data, monkeypatch, fits):
+    """The whole dogs-vs-cats task on 200 photos (dogs bright, cats dark) and a broken one."""
+    import keras
+
+    from cnncourse import datasets, images
+
+    _bright_dogs(no_data, monkeypatch)
     from cnncourse import models
 
     monkeypatch.setattr(bench, "ARTICLE_CATS_DOGS_SIZE", 40)
@@ -250,6 +266,86 @@ def test_run_dogs_vs_cats_reports_its_own_run(no_data, monkeypatch, fits):
     saved = keras.saving.load_model(out / "dogs_vs_cats.keras")
     assert saved.evaluate(test_ds, verbose=0, return_dict=True)["accuracy"] == pytest.approx(
         result["test_acc"], abs=1e-4)
+    assert result["test_acc"] >= 0.8, result  # chance: 0.5
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["dogs-vs-cats", "--transfer", "epochs=3"], "transfer task only"),
+    (["fashion-mnist", "--no-scratch"], "transfer task only"),
+    (["transfer", "--cnn", "epochs=3"], "fashion-mnist task only"),
+    (["transfer", "--transfer", "epoch=3"], "unknown transfer option(s) epoch; choose among"),
+    (["transfer", "--transfer", "alpha"], "--transfer takes KEY=VALUE"),
+])
+def test_bench_rejects_bad_transfer_settings(argv, message, tmp_path, monkeypatch, capsys):
+    for task in ("transfer", "dogs-vs-cats", "fashion-mnist"):
+        monkeypatch.setitem(bench.TASKS, task, lambda out, **kwargs: pytest.fail("ran"))
+    with pytest.raises(SystemExit) as exit_info:
+        bench.main([*argv, "--out", str(tmp_path / "out")])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_transfer_options_are_the_chapters_unless_given():
+    from cnncourse import pretrained, transfer
+
+    options = bench.transfer_options_of()
+    assert options["alpha"] == pretrained.ALPHA and options["image_size"] == transfer.IMAGE_SIZE
+    assert options["epochs"] == transfer.EPOCHS and options["flips"] == transfer.FLIPS
+    assert bench.transfer_options_of({"image_size": 96})["image_size"] == 96
+    import inspect
+
+    keywords = set(inspect.signature(transfer.train).parameters) - {"base", "train_ds", "val_ds"}
+    assert set(options) == keywords | {"alpha", "image_size"}
+
+
+@pytest.mark.slow
+def test_run_transfer_reports_its_own_run(no_data, monkeypatch, fits):
+    """The transfer task on the 200 bright-dog photos, α = 0.35 at 32 px, beside chapter 6's."""
+    import shutil
+
+    import keras
+
+    from cnncourse import datasets, images, models, pretrained
+
+    shared = Path(_DATA or "/nonexistent") / pretrained.FOLDER
+    if not (shared / pretrained.SHARED_FILES[0.35]).is_file():
+        pytest.skip("needs the shared MobileNetV2 weights (set CNNCOURSE_DATA)")
+    data = _bright_dogs(no_data, monkeypatch)
+    (data / pretrained.FOLDER).mkdir()
+    shutil.copyfile(shared / pretrained.SHARED_FILES[0.35],
+                    data / pretrained.FOLDER / pretrained.SHARED_FILES[0.35])
+    monkeypatch.setattr(models, "CATS_DOGS_SIZE", 32)
+    monkeypatch.setattr(models, "CATS_DOGS_EPOCHS", 3)
+    out = no_data / "out"
+    out.mkdir()
+    options = {"alpha": 0.35, "image_size": 32, "epochs": 10, "learning_rate": 0.01}
+    start = time.perf_counter()
+    result = bench.run_transfer(out, transfer_options=options)
+    elapsed = time.perf_counter() - start
+
+    assert {"val_acc", "test_acc", "train_seconds", "scratch_test_acc", "scratch_train_seconds",
+            "alpha", "image_size"} <= set(result)
+    assert json.loads(json.dumps(result)) == result
+    assert (result["alpha"], result["image_size"]) == (0.35, 32)
+    assert result["options"] == {k: v for k, v in bench.transfer_options_of(options).items()
+                                 if k not in ("alpha", "image_size")}
+    assert result["options"]["epochs"] == 10
+    assert [call["kwargs"]["epochs"] for call in fits] == [3]  # chapter 6's, from scratch
+    assert result["scratch_train_seconds"] == round(fits[0]["seconds"], 1)
+    assert 0 < result["train_seconds"] + result["scratch_train_seconds"] < elapsed
+    assert result["time_ratio"] == pytest.approx(
+        result["train_seconds"] / result["scratch_train_seconds"], abs=0.02)
+
+    # The saved model takes 0-255 photos at 32 px and is the one measured.
+    _, _, test = images.split(images.usable(datasets.dogs_vs_cats_frame())[0])
+    test_ds = images.make_dataset(test["filename"], images.labels_of(test), image_size=32,
+                                  batch_size=32)
+    saved = keras.saving.load_model(out / "transfer.keras")
+    assert saved.input_shape == (None, 32, 32, 3)
+    assert saved.evaluate(test_ds, verbose=0, return_dict=True)["accuracy"] == pytest.approx(
+        result["test_acc"], abs=1e-4)
+    probs = saved.predict(np.full((2, 32, 32, 3), 255.0, "float32"), verbose=0)
+    assert probs.shape == (2, 1) and ((0 <= probs) & (probs <= 1)).all()
     assert result["test_acc"] >= 0.8, result  # chance: 0.5
 
 

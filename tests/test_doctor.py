@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cnncourse import datasets, doctor
+from cnncourse import datasets, doctor, pretrained
 from cnncourse.needs import CHAPTER_DATA, DATASETS
 
 
@@ -29,11 +29,13 @@ def _chapter_lines(report: str) -> dict[str, str]:
 def test_all_present(frameworks_ok, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     monkeypatch.setattr(datasets, "find_fashion_mnist", lambda *, download: tmp_path / "f")
     monkeypatch.setattr(datasets, "find_dogs_vs_cats", lambda *, download: tmp_path / "d")
+    monkeypatch.setattr(pretrained, "find_mobilenet_v2", lambda *, download: tmp_path / "w.h5")
     out = io.StringIO()
     assert doctor.run(out) == 0
     report = out.getvalue()
     assert "TensorFlow  2.99.0" in report and "Keras       3.99.0" in report
     assert f"present: {tmp_path / 'd'}" in report
+    assert f"mobilenet-v2   present: {tmp_path / 'w.h5'}" in report
     lines = _chapter_lines(report)
     assert set(lines) == set(CHAPTER_DATA)
     assert all(line.startswith("ok") for line in lines.values())
@@ -57,7 +59,7 @@ def test_downloadable_counts_as_runnable(frameworks_ok, no_data: Path,
                                          monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(doctor, "reachable", lambda url, timeout=3.0: (True, ""))
     statuses = [doctor.check_data(d) for d in DATASETS.values()]
-    assert [s.state for s in statuses] == ["downloadable", "downloadable"]
+    assert [s.state for s in statuses] == ["downloadable"] * 3
     assert all(s.usable for s in statuses)
     assert doctor.run(io.StringIO()) == 0
 

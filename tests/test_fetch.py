@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cnncourse import datasets, fetch
+from cnncourse import datasets, fetch, pretrained
 from cnncourse.__main__ import main
 
 
@@ -20,10 +20,11 @@ def test_already_present_is_not_downloaded(monkeypatch: pytest.MonkeyPatch, tmp_
 
     monkeypatch.setattr(datasets, "find_fashion_mnist", finder)
     monkeypatch.setattr(datasets, "find_dogs_vs_cats", finder)
+    monkeypatch.setattr(pretrained, "find_mobilenet_v2", finder)
     out = io.StringIO()
     assert fetch.fetch_all(out=out) == 0
-    assert calls == [False, False]  # looked, never downloaded
-    assert out.getvalue().count(f"already present in {tmp_path}") == 2
+    assert calls == [False, False, False]  # looked, never downloaded
+    assert out.getvalue().count(f"already present in {tmp_path}") == 3
 
 
 def test_downloads_what_is_missing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
@@ -44,12 +45,14 @@ def test_offline_prints_a_message_per_dataset(no_data: Path, capsys: pytest.Capt
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err
     for title, env in (("Fashion-MNIST", "CNNCOURSE_FASHION_MNIST_URL"),
-                       ("dogs vs cats", "CNNCOURSE_DOGS_VS_CATS_URL")):
+                       ("dogs vs cats", "CNNCOURSE_DOGS_VS_CATS_URL"),
+                       ("MobileNetV2 weights (α = 1.0)", "CNNCOURSE_KERAS_APPLICATIONS_URL")):
         assert f"{title}: NOT fetched." in out
         assert f"set {env} to its URL" in out
     assert "http://127.0.0.1:1/" in out
-    assert "2 data set(s) could not be fetched" in err
+    assert "3 data set(s) could not be fetched" in err
     assert not list((no_data / "keras").rglob("*.gz"))  # nothing half-downloaded kept
+    assert not list((no_data / "keras").rglob("*.h5"))
 
 
 def test_fetch_data_command_present(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,

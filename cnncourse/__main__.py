@@ -8,6 +8,10 @@ doctor [--offline] [--speed]
     at all (data that could be downloaded does not count); ``--speed``: also
     time a small training (about 20 s) and predict chapters 5 and 6's run
     times here.
+speed [--store]
+    Time a short training of chapters 5 and 6's networks (about 20 s) and
+    predict those chapters' run times here; ``--store`` makes this machine
+    the reference (run it where chapters/timings.csv was measured).
 kit OUTDIR [--platforms ...] [--pythons ...] [--photos-per-class N]
     Write a room kit for a workshop without internet: wheelhouses for each
     learner platform and Python, the student notebooks, the data and
@@ -36,6 +40,16 @@ def _doctor(args: argparse.Namespace) -> int:
     from cnncourse import doctor
 
     return doctor.run(offline=args.offline, speed=args.speed)
+
+
+def _speed(args: argparse.Namespace) -> int:
+    from cnncourse import speed
+
+    if args.store:
+        print(f"wrote {speed.store_reference(args.root)}")
+    else:
+        speed.report()
+    return 0
 
 
 def _kit(args: argparse.Namespace) -> int:
@@ -145,6 +159,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="predict chapters 5 and 6's run times here")
     doctor.set_defaults(run=_doctor)
     _add_kit(commands)
+    probe = commands.add_parser("speed", help="predict chapters 5 and 6's "
+                                "run times here (about 20 s)")
+    probe.add_argument("--store", action="store_true",
+                       help="store this machine's probe as the reference")
+    probe.set_defaults(run=_speed)
     fetch = commands.add_parser("fetch-data", help="download the data sets into the cache")
     fetch.add_argument("datasets", nargs="*", metavar="DATASET",
                        help=f"some of {', '.join(DATASETS)} (default: all)")
@@ -159,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     timing.add_argument("chapters", nargs="*", metavar="CHAPTER",
                         help="notebook names without .ipynb (default: every chapter)")
     timing.set_defaults(run=_timings)
-    for sub in (student, timing, commands.choices["kit"]):
+    for sub in (student, timing, probe, commands.choices["kit"]):
         sub.add_argument("--root", type=Path, default=None,
                          help="the course's folder (default: found from the current one)")
     args = parser.parse_args(argv)

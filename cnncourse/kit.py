@@ -279,7 +279,8 @@ def _wheel(root: Path, dest: Path, run: Runner) -> Path:
              str(source)], check=True, capture_output=True, text=True)
     built = sorted(dest.glob("cnncourse-*.whl"))
     if not built:
-        raise FileNotFoundError(f"pip wheel wrote no cnncourse wheel in {dest}")
+        raise FileNotFoundError(
+            f"pip wheel wrote no cnncourse wheel in {dest}")
     return built[-1]
 
 

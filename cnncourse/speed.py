@@ -99,8 +99,11 @@ def _minutes(seconds: float) -> str:
     return f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
 
 
+Probe = Callable[[], dict[str, float]]
+
+
 def report(say: Callable[[str], None] = print,
-           probe: Callable[[], dict[str, float]] = measure) -> dict[str, float]:
+           probe: Probe | None = None) -> dict[str, float]:
     """Run the probe and print each chapter's predicted run time here.
 
     Returns the predictions, in seconds, by chapter number.
@@ -110,7 +113,7 @@ def report(say: Callable[[str], None] = print,
     say(f"Speed probe (about 20 s): chapters {' and '.join(CHAPTERS)}'s "
         "networks trained a few steps on random data")
     start = time.perf_counter()
-    here = probe()
+    here = (probe or measure)()
     predicted = predict(ref.CHAPTER_SECONDS, ref.PROBE_SECONDS, here)
     for chapter, seconds in predicted.items():
         ratio = here[chapter] / ref.PROBE_SECONDS[chapter]
@@ -130,7 +133,7 @@ def _load() -> str:
 
 
 def store_reference(root: str | os.PathLike | None = None,
-                    probe: Callable[[], dict[str, float]] = measure) -> Path:
+                    probe: Probe | None = None) -> Path:
     """Measure the probe here and write :mod:`cnncourse.speed_reference`.
 
     Run it on the machine that measured ``chapters/timings.csv`` (whose
@@ -140,7 +143,7 @@ def store_reference(root: str | os.PathLike | None = None,
 
     root = book.find_root(root)
     rows = {r.chapter[:2]: r for r in timings.read_csv(timings.csv_path(root))}
-    seconds = probe()
+    seconds = (probe or measure)()
     chapters = {c: rows[c].seconds for c in CHAPTERS}
     when = datetime.date.today().isoformat()
     text = (

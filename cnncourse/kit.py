@@ -408,13 +408,18 @@ def write_kit(out: str | Path, chosen: Sequence[Target], *,
     part("data/keras-applications", lambda: _copy_weights(data))
     (out / "INSTALL.md").write_text(
         install_text([t for t in chosen
-                      if not results[t.folder].startswith("FAILED")]),
+                      if not results[t.folder].startswith("FAILED")],
+                     keras_models=(data / "keras-models").is_dir()),
         encoding="utf-8")
     return results
 
 
-def install_text(made: Sequence[Target]) -> str:
+def install_text(made: Sequence[Target], *, keras_models: bool = False
+                 ) -> str:
     """INSTALL.md: what learners type on each OS to install from the kit.
+
+    ``keras_models``: the kit has Keras's own weights file in
+    ``data/keras-models/``, which learners copy into Keras's cache.
 
     Examples
     --------
@@ -490,12 +495,12 @@ def install_text(made: Sequence[Target]) -> str:
         "`data/dogs-vs-cats/SHA256SUMS` and `data/fashion-mnist/SHA256SUMS`",
         "check the copies: `sha256sum -c SHA256SUMS` in that folder (macOS:",
         "`shasum -a 256 -c SHA256SUMS`).",
-    ]
-    text += [
-        "",
-        "If `data/keras-models/` exists, copy its file into",
-        "`~/.keras/models/` (Windows: `%USERPROFILE%\\.keras\\models\\`)",
-        "for chapter 7.",
         "",
     ]
+    if keras_models:
+        text += [
+            "",
+            "For chapter 7, copy the file in `data/keras-models/` into",
+            "`~/.keras/models/` (Windows: `%USERPROFILE%\\.keras\\models\\`).",
+        ]
     return "\n".join(text)

@@ -191,6 +191,8 @@ def test_install_text_gives_each_os_its_commands():
     assert "jupyter lab" in text
     only_311 = kit.install_text(kit.targets(["linux"], ["3.11"]))
     assert "python3.11 -m venv" in only_311 and "py -" not in only_311
+    assert "keras-models" not in only_311
+    assert "data/keras-models/" in kit.install_text([], keras_models=True)
 
 
 @pytest.mark.slow

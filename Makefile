@@ -14,8 +14,9 @@ BIN    := $(VENV)/bin
 # The notebooks, unit tests and the browser test, as one pytest run.
 PYTEST_ARGS ?=
 # nbval's limit for one cell (its default is 2,000 s): chapter 6's longest
-# cell trains for about 1,300 s on our 2-core CPU; 3,600 s lets a machine
-# nearly 3 times slower through, and still stops a cell that hangs.
+# cell trains for about 150 s on our 2-core CPU (151 s in the stored run);
+# 3,600 s lets a machine over 20 times slower through (one old core, or a
+# busy CI runner), and still stops a cell that hangs.
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
           --nbval-cell-timeout=3600
 

@@ -2,9 +2,20 @@
 
 Commands
 --------
-doctor
+doctor [--offline] [--speed]
     Can this machine run the course? Versions, CPUs/GPUs and each chapter's
-    data; exits 1 when a chapter cannot run.
+    data; exits 1 when a chapter cannot run. ``--offline``: with no network
+    at all (data that could be downloaded does not count); ``--speed``: also
+    time a small training (about 20 s) and predict chapters 5 and 6's run
+    times here.
+speed [--store]
+    Time a short training of chapters 5 and 6's networks (about 20 s) and
+    predict those chapters' run times here; ``--store`` makes this machine
+    the reference (run it where chapters/timings.csv was measured).
+kit OUTDIR [--platforms ...] [--pythons ...] [--photos-per-class N]
+    Write a room kit for a workshop without internet: wheelhouses for each
+    learner platform and Python, the student notebooks, the data and
+    INSTALL.md (run it on a machine with internet).
 fetch-data
     Download every data set into the cache ahead of a workshop.
 student OUTDIR
@@ -28,7 +39,32 @@ __all__ = ["main"]
 def _doctor(args: argparse.Namespace) -> int:
     from cnncourse import doctor
 
-    return doctor.run()
+    return doctor.run(offline=args.offline, speed=args.speed)
+
+
+def _speed(args: argparse.Namespace) -> int:
+    from cnncourse import speed
+
+    if args.store:
+        print(f"wrote {speed.store_reference(args.root)}")
+    else:
+        speed.report()
+    return 0
+
+
+def _kit(args: argparse.Namespace) -> int:
+    from cnncourse import kit
+
+    chosen = kit.targets(args.platforms, args.pythons)
+    results = kit.write_kit(args.outdir, chosen, root=args.root,
+                            photos_per_class=args.photos_per_class,
+                            download=not args.lock_only)
+    failed = [name for name, result in results.items()
+              if result.startswith("FAILED")]
+    print(f"kit in {args.outdir}: {len(results) - len(failed)} parts made"
+          + (f", {len(failed)} FAILED ({', '.join(failed)})" if failed
+             else "") + f"; learners follow {args.outdir}/INSTALL.md")
+    return 1 if failed else 0
 
 
 def _fetch_data(args: argparse.Namespace) -> int:
@@ -77,6 +113,30 @@ def _timings(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_kit(commands: argparse._SubParsersAction) -> None:
+    from cnncourse import kit
+
+    sub = commands.add_parser("kit", help="write a room kit for a "
+                              "workshop without internet")
+    sub.add_argument("outdir", type=Path)
+    sub.add_argument("--platforms", nargs="+", default=list(kit.PLATFORMS),
+                     choices=list(kit.PLATFORMS), metavar="PLATFORM",
+                     help=f"some of {', '.join(kit.PLATFORMS)} (default: "
+                     "all)")
+    sub.add_argument("--pythons", nargs="+", default=list(kit.PYTHONS),
+                     metavar="VERSION", help="default: "
+                     f"{' '.join(kit.PYTHONS)}")
+    sub.add_argument("--photos-per-class", type=int,
+                     default=kit.PHOTOS_PER_CLASS, metavar="N",
+                     help="dogs-vs-cats photos of each class for chapter 6 "
+                     f"(default {kit.PHOTOS_PER_CLASS}, as the chapter uses;"
+                     " 0: none)")
+    sub.add_argument("--lock-only", action="store_true",
+                     help="lock each target (the wheel lists) without "
+                     "downloading wheels")
+    sub.set_defaults(run=_kit)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the command; return its exit status.
 
@@ -92,7 +152,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cnncourse", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("doctor", help="check this machine").set_defaults(run=_doctor)
+    doctor = commands.add_parser("doctor", help="check this machine")
+    doctor.add_argument("--offline", action="store_true",
+                        help="ready with no network at all?")
+    doctor.add_argument("--speed", action="store_true",
+                        help="predict chapters 5 and 6's run times here")
+    doctor.set_defaults(run=_doctor)
+    _add_kit(commands)
+    probe = commands.add_parser("speed", help="predict chapters 5 and 6's "
+                                "run times here (about 20 s)")
+    probe.add_argument("--store", action="store_true",
+                       help="store this machine's probe as the reference")
+    probe.set_defaults(run=_speed)
     fetch = commands.add_parser("fetch-data", help="download the data sets into the cache")
     fetch.add_argument("datasets", nargs="*", metavar="DATASET",
                        help=f"some of {', '.join(DATASETS)} (default: all)")
@@ -107,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     timing.add_argument("chapters", nargs="*", metavar="CHAPTER",
                         help="notebook names without .ipynb (default: every chapter)")
     timing.set_defaults(run=_timings)
-    for sub in (student, timing):
+    for sub in (student, timing, probe, commands.choices["kit"]):
         sub.add_argument("--root", type=Path, default=None,
                          help="the course's folder (default: found from the current one)")
     args = parser.parse_args(argv)

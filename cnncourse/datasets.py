@@ -383,7 +383,7 @@ def find_dogs_vs_cats(
         except Exception as exc:
             reason = f"download from {source} failed: {exc}"
     raise DataUnavailableError(_missing_message(
-        "The dogs-vs-cats photos", candidates, reason,
+        "The dogs-vs-cats data set", candidates, reason,
         "set CNNCOURSE_DATA to a folder whose dogs-vs-cats/ sub-folder holds the photos "
         "(Kaggle layout train/cat.0.jpg, or Microsoft's PetImages/Cat/0.jpg), "
         f"unpack Microsoft's kagglecatsanddogs_5340.zip into {cache}/, "

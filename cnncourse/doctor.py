@@ -131,8 +131,11 @@ def reachable(url: str, timeout: float = CONNECT_TIMEOUT) -> tuple[bool, str]:
     return result[0] if result else (False, f"no answer within {timeout:.0f} s")
 
 
-def check_data(dataset: Dataset) -> DataStatus:
+def check_data(dataset: Dataset, *, offline: bool = False) -> DataStatus:
     """Look for a data set without downloading it, else check that its host answers.
+
+    With ``offline``, no host is asked: what is not on this machine is
+    ``missing``, since a room without network cannot download it.
 
     Examples
     --------
@@ -144,13 +147,19 @@ def check_data(dataset: Dataset) -> DataStatus:
         return DataStatus(dataset, "present", str(dataset.find(download=False)))
     except DataUnavailableError as exc:
         missing = str(exc)
+    fix = missing.split("To fix:", 1)[-1].strip()
+    if offline:
+        return DataStatus(dataset, "missing",
+                          "not on this machine, and with no network it "
+                          f"cannot be downloaded.\nTo fix: {fix}\nOr, in a "
+                          "workshop, set CNNCOURSE_DATA to the room kit's "
+                          "data folder.")
     ok, why = reachable(dataset.url)
     if ok:
         return DataStatus(dataset, "downloadable",
                           f"{dataset.size} from {dataset.url}, fetched on first use "
                           "(or now, with `python -m cnncourse fetch-data`)")
     host = urlsplit(dataset.url).hostname
-    fix = missing.split("To fix:", 1)[-1].strip()
     return DataStatus(dataset, "missing",
                       f"not on this machine, and {host} does not answer ({why}: offline?).\n"
                       f"To fix: {fix}\n"
@@ -161,8 +170,20 @@ def _indent(text: str, prefix: str) -> str:
     return "\n".join(prefix + line for line in text.splitlines())
 
 
-def run(out: TextIO | None = None) -> int:
+def run(out: TextIO | None = None, *, offline: bool = False,
+        speed: bool = False) -> int:
     """Print the report; return 0 when every chapter can run, 1 otherwise.
+
+    Parameters
+    ----------
+    out : file, optional
+        Where to print (standard output by default).
+    offline : bool
+        Judge as if there were no network: only data on this machine
+        counts, none is "downloadable".
+    speed : bool
+        Also run :func:`cnncourse.speed.report`: a short training timed to
+        predict chapters 5 and 6's run times here.
 
     Examples
     --------
@@ -188,7 +209,8 @@ def run(out: TextIO | None = None) -> int:
         say(f"PROBLEM     {fw.problem}")
     say()
     say("Data")
-    status = {name: check_data(d) for name, d in DATASETS.items()}
+    status = {name: check_data(d, offline=offline)
+              for name, d in DATASETS.items()}
     for name, s in status.items():
         say(f"  {name:<14} {s.state}: " + _indent(s.detail, " " * 17).lstrip())
     say()
@@ -204,10 +226,16 @@ def run(out: TextIO | None = None) -> int:
         say(f"  {chapter}  {'CANNOT RUN: ' + '; '.join(problems) if problems else 'ok'}"
             f"  [{uses}]")
     say()
+    if speed and not fw.problem:
+        from cnncourse import speed as probe
+
+        probe.report(say)
+        say()
+    where = " with no network" if offline else ""
     if blocked:
-        say(f"{len(blocked)} of {len(CHAPTER_DATA)} chapters cannot run here "
-            f"({', '.join(blocked)}); the fixes are above.")
+        say(f"{len(blocked)} of {len(CHAPTER_DATA)} chapters cannot run "
+            f"here{where} ({', '.join(blocked)}); the fixes are above.")
         return 1
-    say(f"All {len(CHAPTER_DATA)} chapters can run on this machine.")
+    say(f"All {len(CHAPTER_DATA)} chapters can run on this machine{where}.")
     return 0
 

@@ -64,6 +64,55 @@ def test_downloadable_counts_as_runnable(frameworks_ok, no_data: Path,
     assert doctor.run(io.StringIO()) == 0
 
 
+def test_offline_downloadable_is_not_ready(frameworks_ok, no_data: Path,
+                                           monkeypatch: pytest.MonkeyPatch):
+    """A laptop with no data may not print "All chapters can run" offline."""
+    asked = []
+    monkeypatch.setattr(doctor, "reachable", lambda url, timeout=3.0:
+                        asked.append(url) or (True, ""))
+    out = io.StringIO()
+    assert doctor.run(out, offline=True) == 1
+    report = out.getvalue()
+    assert not asked  # no host is asked: there is no network
+    assert "downloadable:" not in report and "(downloadable)" not in report
+    assert "can run on this machine" not in report
+    needing = {c for c, needs in CHAPTER_DATA.items() if needs}
+    lines = _chapter_lines(report)
+    cannot = {c for c, line in lines.items() if line.startswith("CANNOT")}
+    assert cannot == needing
+    assert "with no network" in report and "room kit's data folder" in report
+
+
+def test_speed_adds_the_probe_to_the_report(frameworks_ok, no_data: Path,
+                                            monkeypatch: pytest.MonkeyPatch):
+    from cnncourse import speed
+
+    monkeypatch.setattr(speed, "measure", lambda: {"05": 1.0, "06": 1.0})
+    monkeypatch.setattr(doctor, "reachable",
+                        lambda url, timeout=3.0: (True, ""))
+    out = io.StringIO()
+    doctor.run(out, speed=True)
+    assert "05  A CNN for Fashion-MNIST: about" in out.getvalue()
+    out = io.StringIO()
+    doctor.run(out)
+    assert "Speed probe" not in out.getvalue()
+
+
+def test_offline_with_the_data_is_ready(frameworks_ok, no_data: Path,
+                                        monkeypatch: pytest.MonkeyPatch,
+                                        tmp_path: Path):
+    monkeypatch.setattr(doctor, "reachable",
+                        lambda url, timeout=3.0: (False, "offline"))
+    for module, finder in ((datasets, "find_fashion_mnist"),
+                           (datasets, "find_dogs_vs_cats"),
+                           (pretrained, "find_mobilenet_v2")):
+        monkeypatch.setattr(module, finder,
+                            lambda *, download, f=finder: tmp_path / f)
+    out = io.StringIO()
+    assert doctor.run(out, offline=True) == 0
+    assert "can run on this machine with no network." in out.getvalue()
+
+
 def test_broken_frameworks_block_every_chapter(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     monkeypatch.setattr(doctor, "check_frameworks", lambda: doctor.Frameworks(
         python="3.11.0", tensorflow=None, keras=None, backend=None, cpus=1,
@@ -97,8 +146,13 @@ def test_doctor_command_exit_status(monkeypatch: pytest.MonkeyPatch,
                                     capsys: pytest.CaptureFixture):
     from cnncourse.__main__ import main
 
-    monkeypatch.setattr(doctor, "run", lambda out=None: 1)
+    calls = []
+    monkeypatch.setattr(doctor, "run",
+                        lambda out=None, **kw: calls.append(kw) or 1)
     assert main(["doctor"]) == 1
+    assert main(["doctor", "--offline"]) == 1
+    assert calls == [{"offline": False, "speed": False},
+                     {"offline": True, "speed": False}]
 
 
 @pytest.mark.slow  # imports TensorFlow in a fresh process

@@ -1,4 +1,4 @@
-"""Tests of cnncourse.pretrained: MobileNetV2's ImageNet weights, offline."""
+"""Tests of cnncourse.pretrained: MobileNetV2's ImageNet weights, offline.
 
 They need the shared α = 0.35 file (``$CNNCOURSE_DATA/keras-applications``)
 and are skipped without it. Every test runs in a fresh Keras cache, with

@@ -124,3 +124,10 @@ def test_train_learns_and_the_saved_model_takes_raw_photos(tmp_path, flips):
     saved = keras.saving.load_model(tmp_path / "transfer.keras")
     np.testing.assert_allclose(saved.predict(x_val, verbose=0), probs,
                                atol=1e-6)
+
+
+def test_docstring_examples_hold():
+    import doctest
+
+    result = doctest.testmod(transfer)
+    assert result.attempted >= 3 and result.failed == 0

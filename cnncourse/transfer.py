@@ -162,6 +162,9 @@ def classifier(base: Any, trained_head: Any) -> Any:
     model = keras.Model(extractor.input, trained_head(extractor.output),
                         name="transfer")
     model.compile(loss="binary_crossentropy", metrics=["accuracy"])
+    # Built now, the optimizer is saved with the state that loading expects:
+    # no warning (on stderr, which fails a notebook) when the model is loaded.
+    model.optimizer.build(model.trainable_variables)
     return model
 
 

@@ -202,3 +202,10 @@ def test_keras_file_name_matches_keras():
     assert '"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_"' in source
     assert '"{float(alpha)}_{rows}_no_top.h5"' in source
     assert pretrained.KERAS_URL == mobilenet_v2.BASE_WEIGHT_PATH
+
+
+def test_docstring_examples_hold():
+    import doctest
+
+    result = doctest.testmod(pretrained)
+    assert result.attempted >= 3 and result.failed == 0

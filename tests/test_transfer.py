@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -121,6 +123,15 @@ def test_train_learns_and_the_saved_model_takes_raw_photos(tmp_path, flips):
     assert probs.shape == (32, 1) and ((0 <= probs) & (probs <= 1)).all()
     assert model.evaluate(x_val, y_val, verbose=0)[1] >= 0.9
     model.save(tmp_path / "transfer.keras")
-    saved = keras.saving.load_model(tmp_path / "transfer.keras")
+    with warnings.catch_warnings():  # a warning would fail a notebook (nbval)
+        warnings.simplefilter("error")
+        saved = keras.saving.load_model(tmp_path / "transfer.keras")
     np.testing.assert_allclose(saved.predict(x_val, verbose=0), probs,
                                atol=1e-6)
+
+
+def test_docstring_examples_hold():
+    import doctest
+
+    result = doctest.testmod(transfer)
+    assert result.attempted >= 3 and result.failed == 0

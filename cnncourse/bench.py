@@ -13,6 +13,9 @@ fashion-mnist
     to measure a point of the accuracy-against-time frontier.
 dogs-vs-cats
     The article's model (3 epochs) and the course's better model (chapter 6).
+gap-vs-flatten
+    Chapters 5 and 6's networks with ``Flatten`` and with global average
+    pooling, ``--seeds 0 1 2``: one CSV row a run (:mod:`cnncourse.heads`).
 
 ``--random-seed N`` seeds both trainings of either task with ``N`` instead of
 the course's fixed seed, to see how much a figure moves from one seed to the
@@ -26,6 +29,7 @@ import argparse
 import ast
 import inspect
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -249,6 +253,12 @@ TASKS: dict[str, Callable[..., dict]] = {
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["gap-vs-flatten"]:  # a task with its own options
+        from cnncourse import heads
+
+        heads.main(argv[1:])
+        return
     parser = argparse.ArgumentParser(prog="python -m cnncourse.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("task", choices=sorted(TASKS))

@@ -37,6 +37,7 @@ class SpatialLayer(NamedTuple):
     kernel: int
     stride: int = 1
     dilation: int = 1
+    kind: str = ""  # the Keras layer's class, e.g. "Conv2D"
 
 
 class Field(NamedTuple):
@@ -82,7 +83,7 @@ def receptive_fields(layers: Iterable[SpatialLayer | Sequence[Any]]) -> list[Fie
             layer = SpatialLayer(f"layer {number}", *layer)
         if min(layer.kernel, layer.stride, layer.dilation) < 1:
             raise ValueError(f"{layer.name}: kernel, stride and dilation must be >= 1, "
-                             f"got {tuple(layer[1:])}")
+                             f"got {tuple(layer[1:4])}")
         size += layer.dilation * (layer.kernel - 1) * jump
         jump *= layer.stride
         fields.append(Field(layer.name, size, jump))
@@ -129,9 +130,10 @@ def spatial_layers(model: Any, axis: int = 0) -> list[SpatialLayer]:
         kind = type(layer).__name__
         if kind in _CONVOLUTIONS:
             found.append(SpatialLayer(layer.name, layer.kernel_size[axis],
-                                      layer.strides[axis], layer.dilation_rate[axis]))
+                                      layer.strides[axis], layer.dilation_rate[axis], kind))
         elif kind in _POOLING:
-            found.append(SpatialLayer(layer.name, layer.pool_size[axis], layer.strides[axis]))
+            found.append(SpatialLayer(layer.name, layer.pool_size[axis], layer.strides[axis],
+                                      1, kind))
         elif "Transpose" in kind or "UpSampling" in kind or "Cropping" in kind:
             raise ValueError(f"{layer.name} ({kind}): its receptive field is not computed "
                              "here; take the layers before it")
@@ -156,9 +158,9 @@ def field_table(model: Any) -> Any:
     Returns
     -------
     pandas.DataFrame
-        One row a convolution or pooling layer: ``layer``, ``kernel``,
-        ``stride``, ``dilation``, ``jump`` and ``field``, sizes written
-        ``"3×3"``.
+        One row a convolution or pooling layer: ``name``, ``layer`` (its
+        class), ``kernel``, ``stride``, ``dilation``, ``jump`` and ``field``,
+        sizes written ``"3×3"``.
 
     Examples
     --------
@@ -174,18 +176,19 @@ def field_table(model: Any) -> Any:
         return f"{a}×{b}"
 
     return pd.DataFrame([
-        {"layer": r.name, "kernel": pair(r.kernel, c.kernel),
+        {"name": r.name, "layer": r.kind, "kernel": pair(r.kernel, c.kernel),
          "stride": pair(r.stride, c.stride), "dilation": pair(r.dilation, c.dilation),
          "jump": pair(fr.jump, fc.jump), "field": pair(fr.size, fc.size)}
         for r, c, (fr, fc) in zip(rows, cols, fields)])
 
 
-def gradient_support(model: Any, layer: str, *, samples: int = 32,
-                     seed: int = 0) -> np.ndarray:
+def gradient_support(model: Any, layer: str, *, samples: int = 32, seed: int = 0,
+                     channel: int | None = None) -> np.ndarray:
     """The input pixels that move the centre unit of ``layer``: a boolean map.
 
     Feeds ``samples`` random inputs, takes the gradient of the centre
-    position of ``layer``'s output (all channels summed) with respect to
+    position of ``layer``'s output (all channels summed, or ``channel``
+    alone) with respect to
     the input, and marks every pixel where it is non-zero for at least one
     input. One input is not enough: through a ReLU or max pooling a unit
     depends on only part of its field for a given input (only the maximum of
@@ -202,6 +205,8 @@ def gradient_support(model: Any, layer: str, *, samples: int = 32,
         How many random inputs (uniform in [0, 1)) the union runs over.
     seed : int
         Seed of the random inputs.
+    channel : int, optional
+        Measure this channel of the unit only (default: their sum).
 
     Returns
     -------
@@ -223,7 +228,8 @@ def gradient_support(model: Any, layer: str, *, samples: int = 32,
         tape.watch(x)
         out = inner(x, training=False)
         _, height, width, _ = out.shape
-        centre = tf.reduce_sum(out[:, height // 2, width // 2, :])
+        unit = out[:, height // 2, width // 2, :]
+        centre = tf.reduce_sum(unit if channel is None else unit[:, channel])
     return np.any(tape.gradient(centre, x).numpy() != 0, axis=(0, -1))
 
 

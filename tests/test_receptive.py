@@ -90,6 +90,7 @@ def test_chapter_5_network_sees_8_then_18_then_22_pixels(networks):
     table = receptive.field_table(networks["fashion_cnn"])
     assert table["field"].tolist() == ["3×3", "4×4", "8×8", "10×10", "18×18", "22×22"]
     assert table["jump"].tolist()[-1] == "8×8"
+    assert table["layer"].tolist() == ["Conv2D", "MaxPooling2D"] * 3
 
 
 def test_spatial_layers_reads_non_square_kernels_per_axis(networks):
@@ -100,14 +101,16 @@ def test_spatial_layers_reads_non_square_kernels_per_axis(networks):
 
 
 def test_one_input_is_not_enough_through_max_pooling(networks):
-    # Only the maximum of a pooling window passes a gradient: a single input
-    # reaches part of the field, the union over many the whole.
+    # Only the maximum of a pooling window passes a gradient: for one input,
+    # one channel of the first pooling reaches the 3x3 window of its winner,
+    # the union over many inputs the whole 4x4 field.
     model = networks["fashion_cnn"]
-    last_pool = receptive.spatial_layers(model)[-1].name
-    one = receptive.gradient_support(model, last_pool, samples=1)
-    union = receptive.gradient_support(model, last_pool)
-    assert union.sum() == 22 * 22
-    assert one.sum() < union.sum() and not (one & ~union).any()
+    first_pool = receptive.spatial_layers(model)[1].name
+    one = receptive.gradient_support(model, first_pool, samples=1, channel=0)
+    union = receptive.gradient_support(model, first_pool, channel=0)
+    assert one.sum() == 9 and union.sum() == 16
+    assert not (one & ~union).any()
+    assert receptive.gradient_support(model, first_pool).sum() == 16
 
 
 def test_unsupported_layers_are_named():
@@ -117,3 +120,9 @@ def test_unsupported_layers_are_named():
                               keras.layers.Conv2DTranspose(2, 3, name="up")])
     with pytest.raises(ValueError, match="up"):
         receptive.spatial_layers(model)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    assert doctest.testmod(receptive).failed == 0

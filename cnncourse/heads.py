@@ -6,7 +6,7 @@ chapter 5's network (:func:`cnncourse.models.fashion_cnn`) and chapter 6's
 ``"gap"``, once per seed, exactly as the chapters train them, and writes one
 row per run to ``DIR/gap_vs_flatten.csv``. The course stores the result in
 ``chapters/data/gap_vs_flatten.csv``; chapter 4 reads it with
-:func:`read_results` and :func:`summary`.
+:func:`read_results`, :func:`summary` and :func:`comparison`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["COLUMNS", "DATASETS", "RESULTS_URL", "main", "read_results", "run",
+__all__ = ["COLUMNS", "DATASETS", "RESULTS_URL", "comparison", "main", "read_results", "run",
            "summary", "train_cats_dogs", "train_fashion"]
 
 COLUMNS = ("dataset", "head", "seed", "val_acc", "test_acc", "train_seconds",
@@ -233,7 +233,7 @@ def summary(results: Any) -> Any:
     >>> runs = pd.DataFrame({"dataset": ["d"] * 2, "head": ["gap"] * 2, "seed": [0, 1],
     ...                      "val_acc": [0.8, 0.9], "test_acc": [0.7, 0.8],
     ...                      "train_seconds": [10.0, 12.0], "parameters": [5, 5]})
-    >>> summary(runs).loc[("d", "gap"), "val_acc"].round(2)
+    >>> round(float(summary(runs).loc[("d", "gap"), "val_acc"]), 2)
     0.85
     """
     grouped = results.groupby(["dataset", "head"], sort=False)
@@ -244,6 +244,49 @@ def summary(results: Any) -> Any:
         table[f"{column}_min"] = grouped[column].min()
         table[f"{column}_max"] = grouped[column].max()
     return table
+
+
+def comparison(results: Any, metric: str = "test_acc") -> Any:
+    """Global average pooling against ``Flatten``, one row a data set.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        Rows as :func:`read_results` returns them, with both heads.
+    metric : str
+        ``"test_acc"`` or ``"val_acc"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by data set: ``flatten`` and ``gap`` (the mean of
+        ``metric`` over the seeds), ``gap_minus_flatten`` (in points, i.e.
+        ×100), ``flatten_always_better`` (every Flatten run above every GAP
+        run) and ``gap_always_better`` (the reverse).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> runs = pd.DataFrame({"dataset": ["d"] * 4, "head": ["flatten", "gap"] * 2,
+    ...                      "test_acc": [0.90, 0.88, 0.91, 0.89]})
+    >>> row = comparison(runs).loc["d"]
+    >>> float(row["gap_minus_flatten"]), bool(row["flatten_always_better"])
+    (-2.0, True)
+    """
+    import pandas as pd
+
+    rows = {}
+    for dataset, runs in results.groupby("dataset", sort=False):
+        flat = runs.loc[runs["head"] == "flatten", metric]
+        gap = runs.loc[runs["head"] == "gap", metric]
+        if flat.empty or gap.empty:
+            raise ValueError(f"{dataset}: no runs with both heads; run "
+                             f"{COMMAND} --datasets {dataset}")
+        rows[dataset] = {"flatten": flat.mean(), "gap": gap.mean(),
+                         "gap_minus_flatten": round(100 * (gap.mean() - flat.mean()), 2),
+                         "flatten_always_better": bool(flat.min() > gap.max()),
+                         "gap_always_better": bool(gap.min() > flat.max())}
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 def main(argv: Sequence[str] | None = None) -> Path:

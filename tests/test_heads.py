@@ -84,3 +84,22 @@ def test_results_url_is_the_configured_repository():
     slug = repository["url"].removeprefix("https://github.com/")
     assert heads.RESULTS_URL == (f"https://raw.githubusercontent.com/{slug}/"
                                  f"{repository['branch']}/chapters/data/{heads.FILE_NAME}")
+
+
+def test_comparison_says_which_head_wins_and_whether_seeds_overlap():
+    runs = pd.DataFrame({"dataset": ["a"] * 4 + ["b"] * 4,
+                         "head": ["flatten", "gap"] * 4,
+                         "test_acc": [0.90, 0.80, 0.92, 0.85, 0.70, 0.71, 0.74, 0.69]})
+    table = heads.comparison(runs)
+    assert table.loc["a", "gap_minus_flatten"] == pytest.approx(-8.5)
+    assert table.loc["a", "flatten_always_better"] and not table.loc["a", "gap_always_better"]
+    assert table.loc["b", "gap_minus_flatten"] == pytest.approx(-2.0)
+    assert not table.loc["b", "flatten_always_better"] and not table.loc["b", "gap_always_better"]
+    with pytest.raises(ValueError, match="--datasets a"):
+        heads.comparison(runs[runs["head"] == "gap"])
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    assert doctest.testmod(heads).failed == 0

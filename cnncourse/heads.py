@@ -19,8 +19,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["COLUMNS", "DATASETS", "RESULTS_URL", "comparison", "main", "read_results", "run",
-           "summary", "train_cats_dogs", "train_fashion"]
+__all__ = ["COLUMNS", "DATASETS", "RESULTS_URL", "comparison", "main",
+           "read_results", "run", "summary", "train_cats_dogs",
+           "train_fashion"]
 
 COLUMNS = ("dataset", "head", "seed", "val_acc", "test_acc", "train_seconds",
            "parameters")
@@ -70,18 +71,20 @@ def train_fashion(head: str, seed: int) -> dict[str, Any]:
     (x_train, y_train), (x_test, y_test) = datasets.load_fashion_mnist()
     x_train, x_test = (x.reshape(-1, 28, 28, 1).astype("float32") / 255.0
                        for x in (x_train, x_test))
-    y_train, y_test = (keras.utils.to_categorical(y, 10) for y in (y_train, y_test))
+    y_train, y_test = (keras.utils.to_categorical(y, 10)
+                       for y in (y_train, y_test))
     n_fit = len(x_train) - int(len(x_train) * models.FASHION_VALIDATION_SPLIT)
     batch_size = models.FASHION_CNN_BATCH_SIZE
     cnn = models.fashion_cnn(
         head=head, epochs=models.FASHION_CNN_EPOCHS,
         steps_per_epoch=models.fashion_steps_per_epoch(n_fit, batch_size))
-    _, seconds = fit_timed(cnn, x_train, y_train, epochs=models.FASHION_CNN_EPOCHS,
-                           batch_size=batch_size, verbose=2,
-                           validation_split=models.FASHION_VALIDATION_SPLIT)
+    _, seconds = fit_timed(
+        cnn, x_train, y_train, epochs=models.FASHION_CNN_EPOCHS,
+        batch_size=batch_size, verbose=2,
+        validation_split=models.FASHION_VALIDATION_SPLIT)
     final = models.mirror_averaged(cnn)
-    val_acc, test_acc = (final.evaluate(x, y, verbose=0)[1]
-                         for x, y in ((x_train[n_fit:], y_train[n_fit:]), (x_test, y_test)))
+    parts = ((x_train[n_fit:], y_train[n_fit:]), (x_test, y_test))
+    val_acc, test_acc = (final.evaluate(x, y, verbose=0)[1] for x, y in parts)
     return _row("fashion-mnist", head, seed, val_acc, test_acc, seconds, cnn)
 
 
@@ -113,24 +116,28 @@ def train_cats_dogs(head: str, seed: int) -> dict[str, Any]:
                             image_size=models.CATS_DOGS_SIZE, batch_size=32,
                             shuffle=part is parts[0])
         for part in parts)
-    for ds in (train_ds, val_ds, test_ds):  # decode every photo once: not training
+    for ds in (train_ds, val_ds, test_ds):  # decode each photo once, untimed
         for _ in ds:
             pass
     repro.setup(seed)
-    model = models.cats_dogs_cnn(models.CATS_DOGS_SIZE, epochs=models.CATS_DOGS_EPOCHS,
-                                 steps_per_epoch=len(train_ds), head=head)
+    model = models.cats_dogs_cnn(
+        models.CATS_DOGS_SIZE, epochs=models.CATS_DOGS_EPOCHS,
+        steps_per_epoch=len(train_ds), head=head)
     _, seconds = fit_timed(model, train_ds, validation_data=val_ds,
                            epochs=models.CATS_DOGS_EPOCHS, verbose=2)
-    val_acc, test_acc = (model.evaluate(ds, verbose=0, return_dict=True)["accuracy"]
-                         for ds in (val_ds, test_ds))
+    val_acc, test_acc = (
+        model.evaluate(ds, verbose=0, return_dict=True)["accuracy"]
+        for ds in (val_ds, test_ds))
     return _row("dogs-vs-cats", head, seed, val_acc, test_acc, seconds, model)
 
 
 def _row(dataset: str, head: str, seed: int, val_acc: float, test_acc: float,
          seconds: float, model: Any) -> dict[str, Any]:
     return {"dataset": dataset, "head": head, "seed": seed,
-            "val_acc": round(float(val_acc), 4), "test_acc": round(float(test_acc), 4),
-            "train_seconds": round(seconds, 1), "parameters": model.count_params()}
+            "val_acc": round(float(val_acc), 4),
+            "test_acc": round(float(test_acc), 4),
+            "train_seconds": round(seconds, 1),
+            "parameters": model.count_params()}
 
 
 TRAIN = {"fashion-mnist": train_fashion, "dogs-vs-cats": train_cats_dogs}
@@ -167,14 +174,17 @@ def run(out: str | os.PathLike, seeds: Sequence[int], *,
     """
     from cnncourse.models import HEADS
 
-    unknown = sorted(set(datasets) - set(DATASETS)) + sorted(set(heads) - set(HEADS))
+    unknown = (sorted(set(datasets) - set(DATASETS))
+               + sorted(set(heads) - set(HEADS)))
     if unknown or not seeds:
-        raise ValueError(f"choose data sets among {DATASETS}, heads among {HEADS} and at "
-                         f"least one seed; got {unknown or 'no seed'}")
+        raise ValueError(f"choose data sets among {DATASETS}, heads among "
+                         f"{HEADS} and at least one seed; got "
+                         f"{unknown or 'no seed'}")
     path = Path(out) / FILE_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="") as file:
-        file.write(f"# Made by: {COMMAND}\n# with --seeds {' '.join(map(str, seeds))}; "
+        file.write(f"# Made by: {COMMAND}\n"
+                   f"# with --seeds {' '.join(map(str, seeds))}; "
                    f"one row per run; see cnncourse/heads.py\n")
         writer = csv.DictWriter(file, COLUMNS, lineterminator="\n")
         writer.writeheader()
@@ -195,9 +205,11 @@ def read_results(path: str | os.PathLike | None = None) -> Any:
     ----------
     path : path, optional
         A CSV written by :func:`run`; by default ``data/gap_vs_flatten.csv``
-        in the current folder (``chapters/``, where the notebooks run),
-        else the course's copy online (:data:`RESULTS_URL`, for a notebook
-        opened alone, as on Colab).
+        in the current folder (``chapters/``, where the notebooks run), else
+        the repository's ``chapters/data/`` next to this package (a student
+        copy elsewhere, with the package installed from a clone), else the
+        course's copy online (:data:`RESULTS_URL`, for a notebook opened
+        alone, as on Colab).
 
     Examples
     --------
@@ -207,8 +219,10 @@ def read_results(path: str | os.PathLike | None = None) -> Any:
     import pandas as pd
 
     if path is None:
-        local = Path("data") / FILE_NAME
-        path = local if local.is_file() else RESULTS_URL
+        repository = Path(__file__).resolve().parents[1]
+        copies = [Path("data") / FILE_NAME,
+                  repository / "chapters" / "data" / FILE_NAME]
+        path = next((copy for copy in copies if copy.is_file()), RESULTS_URL)
     return pd.read_csv(path, comment="#")
 
 
@@ -230,14 +244,17 @@ def summary(results: Any) -> Any:
     Examples
     --------
     >>> import pandas as pd
-    >>> runs = pd.DataFrame({"dataset": ["d"] * 2, "head": ["gap"] * 2, "seed": [0, 1],
-    ...                      "val_acc": [0.8, 0.9], "test_acc": [0.7, 0.8],
-    ...                      "train_seconds": [10.0, 12.0], "parameters": [5, 5]})
+    >>> runs = pd.DataFrame({"dataset": ["d"] * 2, "head": ["gap"] * 2,
+    ...                      "seed": [0, 1], "val_acc": [0.8, 0.9],
+    ...                      "test_acc": [0.7, 0.8],
+    ...                      "train_seconds": [10.0, 12.0],
+    ...                      "parameters": [5, 5]})
     >>> round(float(summary(runs).loc[("d", "gap"), "val_acc"]), 2)
     0.85
     """
     grouped = results.groupby(["dataset", "head"], sort=False)
-    table = grouped.agg(runs=("seed", "count"), parameters=("parameters", "first"))
+    table = grouped.agg(runs=("seed", "count"),
+                        parameters=("parameters", "first"))
     for column in ("val_acc", "test_acc", "train_seconds"):
         table[column] = grouped[column].mean()
         table[f"{column}_std"] = grouped[column].std(ddof=1)
@@ -267,7 +284,8 @@ def comparison(results: Any, metric: str = "test_acc") -> Any:
     Examples
     --------
     >>> import pandas as pd
-    >>> runs = pd.DataFrame({"dataset": ["d"] * 4, "head": ["flatten", "gap"] * 2,
+    >>> runs = pd.DataFrame({"dataset": ["d"] * 4,
+    ...                      "head": ["flatten", "gap"] * 2,
     ...                      "test_acc": [0.90, 0.88, 0.91, 0.89]})
     >>> row = comparison(runs).loc["d"]
     >>> float(row["gap_minus_flatten"]), bool(row["flatten_always_better"])
@@ -282,8 +300,9 @@ def comparison(results: Any, metric: str = "test_acc") -> Any:
         if flat.empty or gap.empty:
             raise ValueError(f"{dataset}: no runs with both heads; run "
                              f"{COMMAND} --datasets {dataset}")
+        difference = 100 * (gap.mean() - flat.mean())
         rows[dataset] = {"flatten": flat.mean(), "gap": gap.mean(),
-                         "gap_minus_flatten": round(100 * (gap.mean() - flat.mean()), 2),
+                         "gap_minus_flatten": round(difference, 2),
                          "flatten_always_better": bool(flat.min() > gap.max()),
                          "gap_always_better": bool(gap.min() > flat.max())}
     return pd.DataFrame.from_dict(rows, orient="index")
@@ -293,10 +312,14 @@ def main(argv: Sequence[str] | None = None) -> Path:
     """The ``gap-vs-flatten`` task of ``python -m cnncourse.bench``."""
     parser = argparse.ArgumentParser(
         prog="python -m cnncourse.bench gap-vs-flatten",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, required=True, help=f"folder for {FILE_NAME}")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], metavar="N")
-    parser.add_argument("--datasets", nargs="+", choices=DATASETS, default=list(DATASETS))
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, required=True,
+                        help=f"folder for {FILE_NAME}")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
+                        metavar="N")
+    parser.add_argument("--datasets", nargs="+", choices=DATASETS,
+                        default=list(DATASETS))
     parser.add_argument("--heads", nargs="+", choices=("flatten", "gap"),
                         default=["flatten", "gap"])
     args = parser.parse_args(argv)

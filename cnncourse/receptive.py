@@ -26,8 +26,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-__all__ = ["Field", "SpatialLayer", "field_table", "gradient_support", "measured_field",
-           "receptive_fields", "spatial_layers"]
+__all__ = ["Field", "SpatialLayer", "field_table", "gradient_support",
+           "measured_field", "receptive_fields", "spatial_layers"]
 
 
 class SpatialLayer(NamedTuple):
@@ -48,7 +48,8 @@ class Field(NamedTuple):
     jump: int  # input pixels between two neighbouring units
 
 
-def receptive_fields(layers: Iterable[SpatialLayer | Sequence[Any]]) -> list[Field]:
+def receptive_fields(
+        layers: Iterable[SpatialLayer | Sequence[Any]]) -> list[Field]:
     """The receptive field and jump after each layer.
 
     Parameters
@@ -82,8 +83,8 @@ def receptive_fields(layers: Iterable[SpatialLayer | Sequence[Any]]) -> list[Fie
         if not isinstance(layer, SpatialLayer):
             layer = SpatialLayer(f"layer {number}", *layer)
         if min(layer.kernel, layer.stride, layer.dilation) < 1:
-            raise ValueError(f"{layer.name}: kernel, stride and dilation must be >= 1, "
-                             f"got {tuple(layer[1:4])}")
+            raise ValueError(f"{layer.name}: kernel, stride and dilation "
+                             f"must be >= 1, got {tuple(layer[1:4])}")
         size += layer.dilation * (layer.kernel - 1) * jump
         jump *= layer.stride
         fields.append(Field(layer.name, size, jump))
@@ -122,21 +123,24 @@ def spatial_layers(model: Any, axis: int = 0) -> list[SpatialLayer]:
     Examples
     --------
     >>> from cnncourse import models  # doctest: +SKIP
-    >>> [l.kernel for l in spatial_layers(models.fashion_cnn())]  # doctest: +SKIP
+    >>> model = models.fashion_cnn()  # doctest: +SKIP
+    >>> [layer.kernel for layer in spatial_layers(model)]  # doctest: +SKIP
     [3, 2, 3, 2, 3, 2]
     """
     found: list[SpatialLayer] = []
     for layer in _flat_layers(model):
         kind = type(layer).__name__
         if kind in _CONVOLUTIONS:
-            found.append(SpatialLayer(layer.name, layer.kernel_size[axis],
-                                      layer.strides[axis], layer.dilation_rate[axis], kind))
+            found.append(SpatialLayer(
+                layer.name, layer.kernel_size[axis], layer.strides[axis],
+                layer.dilation_rate[axis], kind))
         elif kind in _POOLING:
-            found.append(SpatialLayer(layer.name, layer.pool_size[axis], layer.strides[axis],
-                                      1, kind))
+            found.append(SpatialLayer(layer.name, layer.pool_size[axis],
+                                      layer.strides[axis], 1, kind))
         elif "Transpose" in kind or "UpSampling" in kind or "Cropping" in kind:
-            raise ValueError(f"{layer.name} ({kind}): its receptive field is not computed "
-                             "here; take the layers before it")
+            raise ValueError(f"{layer.name} ({kind}): its receptive field "
+                             "is not computed here; take the layers before "
+                             "it")
     return found
 
 
@@ -177,13 +181,14 @@ def field_table(model: Any) -> Any:
 
     return pd.DataFrame([
         {"name": r.name, "layer": r.kind, "kernel": pair(r.kernel, c.kernel),
-         "stride": pair(r.stride, c.stride), "dilation": pair(r.dilation, c.dilation),
+         "stride": pair(r.stride, c.stride),
+         "dilation": pair(r.dilation, c.dilation),
          "jump": pair(fr.jump, fc.jump), "field": pair(fr.size, fc.size)}
         for r, c, (fr, fc) in zip(rows, cols, fields)])
 
 
-def gradient_support(model: Any, layer: str, *, samples: int = 32, seed: int = 0,
-                     channel: int | None = None) -> np.ndarray:
+def gradient_support(model: Any, layer: str, *, samples: int = 32,
+                     seed: int = 0, channel: int | None = None) -> np.ndarray:
     """The input pixels that move the centre unit of ``layer``: a boolean map.
 
     Feeds ``samples`` random inputs, takes the gradient of the centre
@@ -215,7 +220,8 @@ def gradient_support(model: Any, layer: str, *, samples: int = 32, seed: int = 0
 
     Examples
     --------
-    >>> gradient_support(models.fashion_cnn(), "conv2d").sum()  # doctest: +SKIP
+    >>> model = models.fashion_cnn()  # doctest: +SKIP
+    >>> gradient_support(model, "conv2d").sum()  # doctest: +SKIP
     9
     """
     import keras
@@ -223,7 +229,8 @@ def gradient_support(model: Any, layer: str, *, samples: int = 32, seed: int = 0
 
     inner = keras.Model(model.inputs, model.get_layer(layer).output)
     shape = (samples, *model.input_shape[1:])
-    x = tf.constant(np.random.default_rng(seed).random(shape, dtype=np.float32))
+    rng = np.random.default_rng(seed)
+    x = tf.constant(rng.random(shape, dtype=np.float32))
     with tf.GradientTape() as tape:
         tape.watch(x)
         out = inner(x, training=False)
@@ -252,8 +259,10 @@ def measured_field(model: Any, layer: str, *, samples: int = 32,
     (18, 18)
     """
     touched = gradient_support(model, layer, samples=samples, seed=seed)
-    rows, cols = np.flatnonzero(touched.any(axis=1)), np.flatnonzero(touched.any(axis=0))
+    rows = np.flatnonzero(touched.any(axis=1))
+    cols = np.flatnonzero(touched.any(axis=0))
     if not rows.size:
-        raise ValueError(f"no input pixel moves {layer}'s centre unit; give it other inputs "
-                         "(more samples) or check the layer name")
+        raise ValueError(f"no input pixel moves {layer}'s centre unit; give "
+                         "it other inputs (more samples) or check the layer "
+                         "name")
     return int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1)

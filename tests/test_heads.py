@@ -103,3 +103,47 @@ def test_docstring_examples_run():
     import doctest
 
     assert doctest.testmod(heads).failed == 0
+
+
+def test_read_results_finds_the_stored_file_from_anywhere(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no data/ here: the repository's copy is read
+    assert heads.read_results().equals(heads.read_results(STORED))
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / heads.FILE_NAME).write_text(
+        "# a local copy\n" + ",".join(heads.COLUMNS) + "\nd,gap,0,0.5,0.5,1.0,7\n")
+    assert heads.read_results()["dataset"].tolist() == ["d"]
+
+
+# --- The stored runs support what chapters 4 and 5 say ------------------------
+
+
+@pytest.fixture(scope="module")
+def stored():
+    return heads.read_results(STORED)
+
+
+def test_stored_runs_have_three_seeds_of_every_head_and_data_set(stored):
+    assert list(stored.columns) == list(heads.COLUMNS)
+    for dataset in heads.DATASETS:
+        for head in ("flatten", "gap"):
+            seeds = stored[(stored["dataset"] == dataset) & (stored["head"] == head)]["seed"]
+            assert sorted(seeds) == [0, 1, 2], (dataset, head)
+    assert STORED.read_text().startswith(f"# Made by: {heads.COMMAND}")
+
+
+def test_flatten_beats_gap_on_fashion_mnist_on_every_seed(stored):
+    """Chapter 4, and chapter 5's reason for keeping Flatten."""
+    for metric in ("test_acc", "val_acc"):
+        verdict = heads.comparison(stored, metric).loc["fashion-mnist"]
+        assert verdict["flatten_always_better"], metric
+    assert heads.comparison(stored).loc["fashion-mnist", "gap_minus_flatten"] < -0.3
+
+
+def test_gap_is_ahead_on_dogs_validation_but_not_shown_better_on_test(stored):
+    """Chapter 4: GAP ahead on every seed on the validation photos; the test
+    photos' seeds overlap."""
+    assert heads.comparison(stored, "val_acc").loc["dogs-vs-cats", "gap_always_better"]
+    test = heads.comparison(stored).loc["dogs-vs-cats"]
+    assert not test["gap_always_better"] and not test["flatten_always_better"]
+    spread = heads.summary(stored).loc["dogs-vs-cats", "test_acc_std"].min()
+    assert abs(test["gap_minus_flatten"]) < 100 * spread

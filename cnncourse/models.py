@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["CATS_DOGS_AUGMENTATION", "CATS_DOGS_EPOCHS", "CATS_DOGS_SIZE", "HEADS",
-           "article_cats_dogs_model",
+__all__ = ["CATS_DOGS_AUGMENTATION", "CATS_DOGS_EPOCHS", "CATS_DOGS_SIZE",
+           "HEADS", "article_cats_dogs_model",
            "article_fashion_model", "cats_dogs_cnn",
            "dense_fashion_model", "fashion_cnn", "fashion_steps_per_epoch", "mirror_averaged"]
 
@@ -269,15 +269,18 @@ HEADS = ("flatten", "gap")  # the values of the builders' ``head`` keyword
 
 def _check_head(head: str) -> None:
     if head not in HEADS:
-        raise ValueError(f"head must be 'flatten' (keep every position of the last map) or "
-                         f"'gap' (global average pooling), got {head!r}")
+        raise ValueError(f"head must be 'flatten' (keep every position of "
+                         f"the last map) or 'gap' (global average "
+                         f"pooling), got {head!r}")
 
 
 def _head(head: str) -> Any:
     """A new ``Flatten`` or ``GlobalAveragePooling2D`` layer for ``head``."""
     from keras import layers
 
-    return layers.Flatten() if head == "flatten" else layers.GlobalAveragePooling2D()
+    if head == "flatten":
+        return layers.Flatten()
+    return layers.GlobalAveragePooling2D()
 
 
 def mirror_averaged(model: Any) -> Any:

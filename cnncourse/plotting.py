@@ -449,8 +449,8 @@ def mistakes(
 
 
 def pixels(
-    image: np.ndarray, *, fmt: str | None = None, title: str | None = None, size: float = 0.45,
-    centre: bool = False,
+    image: np.ndarray, *, fmt: str | None = None, title: str | None = None,
+    size: float = 0.45, centre: bool = False,
 ) -> Figure:
     """Draw a small single-channel image with each pixel's value written on it.
 
@@ -497,7 +497,8 @@ def pixels(
         vmin = -vmax
     ax.imshow(values, cmap="gray", vmin=vmin, vmax=vmax)
     written = np.where(_rounds_to_zero(values, fmt), 0, values)
-    _annotate(ax, written, fmt, colors=_text_colors(values.astype(float), vmin, vmax))
+    colors = _text_colors(values.astype(float), vmin, vmax)
+    _annotate(ax, written, fmt, colors=colors)
     ax.set_xticks([])
     ax.set_yticks([])
     if title:

@@ -212,7 +212,8 @@ def test_pixels_writes_every_value_in_readable_colours():
 def test_pixels_can_centre_signed_values_and_writes_no_negative_zero():
     values = np.array([[-0.04, 0.3], [-2.0, 1.0]])
     fig = plotting.pixels(values, fmt=".1f", centre=True)
-    assert [t.get_text() for t in fig.axes[0].texts] == ["0.0", "0.3", "-2.0", "1.0"]
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts == ["0.0", "0.3", "-2.0", "1.0"]
     assert fig.axes[0].images[0].get_clim() == (-2.0, 2.0)
     stretched = plotting.pixels(values, fmt=".1f")
     assert stretched.axes[0].images[0].get_clim() == (-2.0, 1.0)
@@ -224,7 +225,9 @@ def test_feature_maps_can_give_each_panel_a_colour_bar():
     assert len(plotting.feature_maps(maps).axes) == 3
     with_bars = plotting.feature_maps(maps, colorbar=True)
     assert len(with_bars.axes) == 6
-    assert with_bars.axes[3].get_ylim() == pytest.approx((maps[..., 0].min(), maps[..., 0].max()))
+    first = maps[..., 0]
+    assert with_bars.axes[3].get_ylim() == pytest.approx(
+        (first.min(), first.max()))
     plt.close("all")
 
 

@@ -19,6 +19,9 @@ transfer
     same run. ``--transfer KEY=VALUE`` (repeatable) measures another point
     of the frontier, e.g. ``--transfer alpha=0.35 --transfer image_size=128``;
     ``--no-scratch`` skips chapter 6's network.
+gap-vs-flatten
+    Chapters 5 and 6's networks with ``Flatten`` and with global average
+    pooling, ``--seeds 0 1 2``: one CSV row a run (:mod:`cnncourse.heads`).
 
 ``--random-seed N`` seeds both trainings of either task with ``N`` instead of
 the course's fixed seed, to see how much a figure moves from one seed to the
@@ -32,6 +35,7 @@ import argparse
 import ast
 import inspect
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -383,6 +387,12 @@ TASKS: dict[str, Callable[..., dict]] = {
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["gap-vs-flatten"]:  # a task with its own options
+        from cnncourse import heads
+
+        heads.main(argv[1:])
+        return
     parser = argparse.ArgumentParser(prog="python -m cnncourse.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("task", choices=sorted(TASKS))

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["CATS_DOGS_AUGMENTATION", "CATS_DOGS_EPOCHS", "CATS_DOGS_SIZE", "article_cats_dogs_model",
+__all__ = ["CATS_DOGS_AUGMENTATION", "CATS_DOGS_EPOCHS", "CATS_DOGS_SIZE",
+           "HEADS", "article_cats_dogs_model",
            "article_fashion_model", "cats_dogs_cnn",
            "dense_fashion_model", "fashion_cnn", "fashion_steps_per_epoch", "mirror_averaged"]
 
@@ -136,11 +137,13 @@ def fashion_cnn(
     steps_per_epoch: int | None = None,
     jit_compile: bool = True,
     pool_first: bool = True,
+    head: str = "flatten",
 ) -> Any:
     """The course's CNN for Fashion-MNIST, or one of the steps that lead to it.
 
     ``[RandomFlip] → blocks → Flatten → Dense(dense_units, relu) → [Dropout]
-    → Dense(10, softmax)``, where each entry of ``filters`` adds a block
+    → Dense(10, softmax)`` (``head="gap"``: global average pooling in place
+    of ``Flatten``), where each entry of ``filters`` adds a block
     ``Conv2D(n, 3×3, padding="same") → MaxPooling2D(2) → [BatchNormalization]
     → ReLU``, so that every block halves the map: 28 → 14 → 7 → 3.
     Compiled with Adam and categorical cross-entropy.
@@ -193,6 +196,11 @@ def fashion_cnn(
         third less training time for the same validation accuracy
         (measured on 2 cores); False gives the textbook order
         ``Conv2D → BatchNormalization → ReLU → MaxPooling2D``.
+    head : {"flatten", "gap"}
+        How the last feature map becomes a vector for the dense layers: every
+        position kept (``Flatten``, 3 × 3 × 96 = 864 numbers with the default
+        filters) or each map averaged over its positions
+        (``GlobalAveragePooling2D``, 96 numbers). Chapter 4 compares the two.
 
     Returns
     -------
@@ -217,6 +225,7 @@ def fashion_cnn(
         raise ValueError(f"dropout must be in [0, 1), got {dropout}")
     if dense_units < 1:
         raise ValueError(f"dense_units must be a positive integer, got {dense_units}")
+    _check_head(head)
     if epochs is not None and not 0 <= warmup_epochs < epochs:
         raise ValueError(f"warmup_epochs must be at least 0 and less than epochs ({epochs}), "
                          f"got {warmup_epochs}")
@@ -235,7 +244,7 @@ def fashion_cnn(
         x = layers.Activation("relu")(x)
         if not pool_first:
             x = layers.MaxPooling2D(2)(x)
-    x = layers.Flatten()(x)
+    x = _head(head)(x)
     x = layers.Dense(dense_units, activation="relu")(x)
     if dropout:
         x = layers.Dropout(dropout)(x)
@@ -253,6 +262,25 @@ def fashion_cnn(
                   loss=keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing),
                   metrics=["accuracy"], jit_compile=jit_compile)
     return model
+
+
+HEADS = ("flatten", "gap")  # the values of the builders' ``head`` keyword
+
+
+def _check_head(head: str) -> None:
+    if head not in HEADS:
+        raise ValueError(f"head must be 'flatten' (keep every position of "
+                         f"the last map) or 'gap' (global average "
+                         f"pooling), got {head!r}")
+
+
+def _head(head: str) -> Any:
+    """A new ``Flatten`` or ``GlobalAveragePooling2D`` layer for ``head``."""
+    from keras import layers
+
+    if head == "flatten":
+        return layers.Flatten()
+    return layers.GlobalAveragePooling2D()
 
 
 def mirror_averaged(model: Any) -> Any:
@@ -407,6 +435,7 @@ def cats_dogs_cnn(
     dropout: float = 0.3,
     peak_learning_rate: float = 3e-3,
     weight_decay: float = 1e-4,
+    head: str = "gap",
 ) -> Any:
     """The course's cats-vs-dogs CNN: cheap on a CPU, and it generalises.
 
@@ -442,6 +471,10 @@ def cats_dogs_cnn(
         Dropout rate before the output layer.
     peak_learning_rate, weight_decay : float
         AdamW's highest learning rate and its decoupled weight decay.
+    head : {"gap", "flatten"}
+        Global average pooling (256 numbers for the default widths), or
+        ``Flatten`` to keep every position of the last map (3 × 3 × 256 =
+        2,304 numbers at 96×96), as chapter 4 compares.
 
     Returns
     -------
@@ -466,6 +499,7 @@ def cats_dogs_cnn(
                          f"{steps_per_epoch}; pass those of the fit call (steps: len(train_ds))")
     if not widths:
         raise ValueError("widths needs at least one stage, e.g. (32, 64, 128, 256)")
+    _check_head(head)
     inputs = keras.Input(shape=(image_size, image_size, 3))
     options = CATS_DOGS_AUGMENTATION if augmentation is None else augmentation
     x = augmentation_block(**options)(inputs) if augment else inputs
@@ -473,7 +507,7 @@ def cats_dogs_cnn(
     x = _conv_bn_relu(x, widths[0], strides=2)
     for width in widths:
         x = _conv_bn_relu(x, width, pool=True)
-    x = layers.GlobalAveragePooling2D()(x)
+    x = _head(head)(x)
     x = layers.Dropout(dropout)(x)
     outputs = layers.Dense(1, activation="sigmoid")(x)
     model = keras.Model(inputs, outputs,

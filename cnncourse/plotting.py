@@ -143,6 +143,7 @@ def feature_maps(
     titles: Sequence[str] | None = None,
     cmap: str = "viridis",
     size: float = 1.6,
+    colorbar: bool = False,
 ) -> Figure:
     """Show every channel of a layer's output as its own panel.
 
@@ -162,11 +163,14 @@ def feature_maps(
         Matplotlib colour map.
     size : float
         Width and height of one panel in inches.
+    colorbar : bool
+        Give each panel a colour bar, so that its colours read as values.
 
     Returns
     -------
     matplotlib.figure.Figure
-        ``C`` axes, one per channel, in channel order.
+        ``C`` axes, one per channel, in channel order (then the colour
+        bars' axes, with ``colorbar``).
 
     Examples
     --------
@@ -186,8 +190,11 @@ def feature_maps(
         raise ValueError(f"got {channels} channels but {len(titles)} titles")
     fig, axes = _grid(channels, ncols, size, aspect=maps.shape[0] / maps.shape[1])
     for c, ax in enumerate(axes):
-        ax.imshow(maps[..., c], cmap=cmap)
+        shown = ax.imshow(maps[..., c], cmap=cmap)
         ax.set_title(titles[c] if titles is not None else f"#{c}", fontsize=9)
+        if colorbar:
+            bar = fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.03)
+            bar.ax.tick_params(labelsize=7)
     fig.tight_layout()
     return fig
 
@@ -442,7 +449,8 @@ def mistakes(
 
 
 def pixels(
-    image: np.ndarray, *, fmt: str | None = None, title: str | None = None, size: float = 0.45
+    image: np.ndarray, *, fmt: str | None = None, title: str | None = None,
+    size: float = 0.45, centre: bool = False,
 ) -> Figure:
     """Draw a small single-channel image with each pixel's value written on it.
 
@@ -458,6 +466,13 @@ def pixels(
         Title above the image.
     size : float
         Width and height of one pixel in inches.
+    centre : bool
+        For signed values (a Sobel response): draw 0 mid-gray, on a scale
+        symmetric about it, instead of stretching the gray scale from the
+        smallest to the largest value.
+
+    Values that round to zero are written without a sign ("0.0", not
+    "-0.0").
 
     Examples
     --------
@@ -477,14 +492,27 @@ def pixels(
     h, w = values.shape
     fig, ax = plt.subplots(figsize=(max(2.0, size * w), max(2.0, size * h) + 0.3))
     vmin, vmax = float(values.min()), float(values.max())
+    if centre:
+        vmax = max(abs(vmin), abs(vmax)) or 1.0
+        vmin = -vmax
     ax.imshow(values, cmap="gray", vmin=vmin, vmax=vmax)
-    _annotate(ax, values, fmt, colors=_text_colors(values.astype(float), vmin, vmax))
+    written = np.where(_rounds_to_zero(values, fmt), 0, values)
+    colors = _text_colors(values.astype(float), vmin, vmax)
+    _annotate(ax, written, fmt, colors=colors)
     ax.set_xticks([])
     ax.set_yticks([])
     if title:
         ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def _rounds_to_zero(values: np.ndarray, fmt: str) -> np.ndarray:
+    """Where ``format(value, fmt)`` writes a zero, signed or not."""
+    def zero(v: float) -> bool:
+        return not any(digit in format(v, fmt) for digit in "123456789")
+
+    return np.vectorize(zero, otypes=[bool])(values)
 
 
 def rgb_channels(image: np.ndarray, *, size: float = 3.0) -> Figure:

@@ -267,3 +267,40 @@ def test_fashion_models_learn_an_easy_task(build):
     accuracy = (model.predict(x_new, verbose=0).argmax(axis=1) == labels_new).mean()
     assert trained >= 0.85 and accuracy >= 0.5, (
         f"{build}: {trained:.2f} in training, {accuracy:.2f} on new images (chance: 0.1)")
+
+
+# --- The head: Flatten or global average pooling (chapter 4) -------------
+
+
+def test_fashion_cnn_head_swaps_flatten_for_global_average_pooling():
+    flat, gap = models.fashion_cnn(), models.fashion_cnn(head="gap")
+    kinds = [type(layer).__name__ for layer in gap.layers]
+    assert "Flatten" not in kinds and "GlobalAveragePooling2D" in kinds
+    swapped = ["Flatten" if kind == "GlobalAveragePooling2D" else kind
+               for kind in kinds]
+    assert [type(layer).__name__ for layer in flat.layers] == swapped
+    # The dense layer reads 96 averages instead of 3 x 3 x 96 positions.
+    assert flat.count_params() - gap.count_params() == (864 - 96) * 256
+    assert flat.count_params() == 273_178  # chapter 5's network, unchanged
+
+
+def test_cats_dogs_cnn_head_can_keep_every_position():
+    gap = models.cats_dogs_cnn(64, epochs=2, steps_per_epoch=5, widths=(8, 16))
+    flat = models.cats_dogs_cnn(64, epochs=2, steps_per_epoch=5,
+                                widths=(8, 16), head="flatten")
+    kinds = [type(layer).__name__ for layer in flat.layers]
+    assert "GlobalAveragePooling2D" not in kinds and "Flatten" in kinds
+    # 64 -> 32 (stem) -> 16 -> 8: Flatten gives 8 x 8 x 16 numbers to the
+    # output unit, GAP 16.
+    assert flat.count_params() - gap.count_params() == (8 * 8 * 16 - 16)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 255, (2, 64, 64, 3)).astype("float32")
+    assert flat.predict(x, verbose=0).shape == (2, 1)
+
+
+@pytest.mark.parametrize("build", [
+    lambda head: models.fashion_cnn(head=head),
+    lambda head: models.cats_dogs_cnn(epochs=1, steps_per_epoch=1, head=head)])
+def test_builders_explain_an_unknown_head(build):
+    with pytest.raises(ValueError, match="'flatten'.*'gap'.*got 'avg'"):
+        build("avg")

@@ -209,6 +209,28 @@ def test_pixels_writes_every_value_in_readable_colours():
         plotting.pixels(np.zeros((2, 2, 3)))
 
 
+def test_pixels_can_centre_signed_values_and_writes_no_negative_zero():
+    values = np.array([[-0.04, 0.3], [-2.0, 1.0]])
+    fig = plotting.pixels(values, fmt=".1f", centre=True)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts == ["0.0", "0.3", "-2.0", "1.0"]
+    assert fig.axes[0].images[0].get_clim() == (-2.0, 2.0)
+    stretched = plotting.pixels(values, fmt=".1f")
+    assert stretched.axes[0].images[0].get_clim() == (-2.0, 1.0)
+    plt.close("all")
+
+
+def test_feature_maps_can_give_each_panel_a_colour_bar():
+    maps = np.random.default_rng(0).random((4, 4, 3))
+    assert len(plotting.feature_maps(maps).axes) == 3
+    with_bars = plotting.feature_maps(maps, colorbar=True)
+    assert len(with_bars.axes) == 6
+    first = maps[..., 0]
+    assert with_bars.axes[3].get_ylim() == pytest.approx(
+        (first.min(), first.max()))
+    plt.close("all")
+
+
 def test_rgb_channels_shows_each_channel_alone():
     image = np.zeros((2, 3, 3), np.uint8)
     image[..., 1] = 200

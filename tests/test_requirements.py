@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -129,14 +128,13 @@ def _index_url() -> str:
 
 
 def _uv() -> str:
+    """The uv the room kit uses (cnncourse.kit), or a skip (a failure in CI)."""
+    from cnncourse import kit
+
     try:
-        from uv import find_uv_bin
-        return find_uv_bin()
-    except (ImportError, FileNotFoundError):
-        found = shutil.which("uv")
-        if found:
-            return found
-    message = "uv is not installed (it is in requirements.txt: pip install uv)"
+        return kit._uv()
+    except FileNotFoundError as missing:
+        message = f"{missing} (it is in requirements.txt)"
     if IN_CI:
         pytest.fail(message, pytrace=False)
     pytest.skip(message)

@@ -15,6 +15,7 @@ that two runs write the same files, byte for byte.
 
 from __future__ import annotations
 
+import ast
 import copy
 import hashlib
 import os
@@ -25,10 +26,17 @@ import nbformat
 
 from cnncourse import book
 
-__all__ = ["EMPTY_ANSWER", "IMPORT_CELL", "SOLUTION_TAG", "student_notebook",
+__all__ = ["EMPTY_ANSWER", "FAST_PRESET", "FULL_PRESET", "IMPORT_CELL",
+           "PARAMETERS_TAG", "SOLUTION_TAG", "asserts_to_warnings",
+           "pin_install", "release_tag", "student_notebook",
            "write_student_notebooks"]
 
 SOLUTION_TAG = "solution"
+PARAMETERS_TAG = "parameters"
+# The first line of every chapter's parameter cell, and of its student copy.
+FULL_PRESET = ('PRESET = "full"  # "fast": fewer photos and epochs, for slow '
+               'laptops')
+FAST_PRESET = FULL_PRESET.replace('"full"', '"fast"', 1)
 
 # A ```{exercise} [title] ... ``` (or :::{exercise}) block inside a markdown cell.
 _EXERCISE = re.compile(
@@ -68,6 +76,90 @@ def _plain_exercises(source: str, prefix: str, first: int) -> tuple[str, list[st
         return heading + "\n\n" + "\n".join(body).strip()
 
     return _EXERCISE.sub(plain, source), labels
+
+
+def asserts_to_warnings(source: str) -> str:
+    r"""Turn each top-level ``assert`` of a code cell into a warning.
+
+    ``assert cond, message`` becomes ``if not (cond):`` followed by
+    ``warnings.warn(message)``, and ``import warnings`` opens the cell. Only
+    statements at the top level change (an assert inside a function, loop or
+    ``if`` is the code's own business); one over several lines is found by
+    :mod:`ast`. A cell that is not plain Python (an IPython magic) is left
+    as it is.
+
+    Examples
+    --------
+    >>> print(asserts_to_warnings('x = 1\nassert x > 2, "x is small"'))
+    import warnings
+    x = 1
+    if not (x > 2):
+        warnings.warn("x is small")
+    >>> asserts_to_warnings("y = 2")
+    'y = 2'
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    asserts = [node for node in tree.body if isinstance(node, ast.Assert)]
+    if not asserts:
+        return source
+    lines = source.split("\n")
+    for node in reversed(asserts):  # from the bottom: line numbers stay
+        test = ast.get_source_segment(source, node.test)
+        if node.msg is None:
+            message = repr(f"assertion failed: {test}")
+        else:
+            message = ast.get_source_segment(source, node.msg)
+            is_text = (isinstance(node.msg, ast.JoinedStr)
+                       or (isinstance(node.msg, ast.Constant)
+                           and isinstance(node.msg.value, str)))
+            if not is_text:
+                message = f"str({message})"
+        first, last = node.lineno - 1, node.end_lineno - 1
+        before = lines[first][:node.col_offset]
+        after = lines[last][node.end_col_offset:]
+        new = (f"{before}if not ({test}):\n"
+               f"    warnings.warn({message}){after}")
+        lines[first:last + 1] = new.split("\n")
+    return "import warnings\n" + "\n".join(lines)
+
+
+def release_tag(version: str | None = None) -> str:
+    """The git tag of a release of the helper package: ``v`` and its version.
+
+    Examples
+    --------
+    >>> release_tag("0.1.0")
+    'v0.1.0'
+    """
+    if version is None:
+        from cnncourse import __version__ as version
+    return f"v{version}"
+
+
+def pin_install(source: str, tag: str | None = None) -> str:
+    """Pin the install cell's ``git+URL@branch`` to a release tag.
+
+    Examples
+    --------
+    >>> pin_install('%pip install "cnncourse @ git+https://x.y/a/b@main"',
+    ...             "v0.1.0")
+    '%pip install "cnncourse @ git+https://x.y/a/b@v0.1.0"'
+    """
+    tag = tag or release_tag()
+    return re.sub(r'("cnncourse @ git\+[^"@\s]+)@[^"\s]+"', rf'\1@{tag}"',
+                  source)
+
+
+def _student_code(source: str, tags: list[str]) -> str:
+    """The student copy of a code cell's source."""
+    if PARAMETERS_TAG in tags and source.startswith(FULL_PRESET):
+        source = FAST_PRESET + source[len(FULL_PRESET):]
+    if "import cnncourse" in source and "except ImportError" in source:
+        source = pin_install(source)
+    return asserts_to_warnings(source)
 
 
 def _registered(label: str | None):
@@ -154,6 +246,8 @@ def student_notebook(nb: nbformat.NotebookNode, chapter: str | None = None
             continue
         cells.append(cell)
         if cell.cell_type == "code":
+            cell.source = _student_code(cell.source,
+                                        cell.metadata.get("tags", []))
             cell.outputs = []
             cell.execution_count = None
             cell.metadata.pop("execution", None)

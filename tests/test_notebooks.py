@@ -179,3 +179,84 @@ def test_no_figure_is_shown_twice(notebook):
         kinds = [o.output_type for o in cell.outputs if "image/png" in o.get("data", {})]
         assert not ("execute_result" in kinds and "display_data" in kinds), (
             f"{path.name}: a figure is shown twice; end the call with ';':\n{cell.source[:200]}")
+
+
+def _tags(cell) -> list[str]:
+    return cell.metadata.get("tags", [])
+
+
+def test_one_parameter_cell_that_starts_with_the_preset(notebook):
+    """Convention 1 of CONTRIBUTING.md: the student copies set it to "fast"."""
+    from cnncourse import student
+
+    path, nb = notebook
+    cells = [c for c in nb.cells if student.PARAMETERS_TAG in _tags(c)]
+    assert len(cells) == 1, (
+        f"{path.name}: {len(cells)} cells tagged 'parameters', not one")
+    (cell,) = cells
+    assert cell.cell_type == "code", path.name
+    first = cell.source.split("\n")[0]
+    assert first == student.FULL_PRESET, (
+        f"{path.name}: the parameter cell starts with {first!r}, not "
+        f"{student.FULL_PRESET!r}")
+
+
+MAX_LINE = 79  # the narrow column of the site cuts longer code lines
+
+
+def test_no_code_line_is_longer_than_79_characters(notebook):
+    path, nb = notebook
+    long = [f"cell {i}, {len(line)} characters: {line}"
+            for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
+            for line in cell.source.split("\n") if len(line) > MAX_LINE]
+    assert not long, (f"{path.name}: code lines over {MAX_LINE} characters:\n"
+                      + "\n".join(long))
+
+
+def test_an_exercise_comes_before_the_last_section(notebook):
+    """Exercises sit after the section they practise, not all at the end."""
+    path, nb = notebook
+    sections = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"
+                and re.search(r"^## (?!Summary|Exercises)", c.source,
+                              re.MULTILINE)]
+    first = next((i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"
+                  and "{exercise}" in c.source), None)
+    assert first is not None and sections, path.name
+    assert first < sections[-1], (
+        f"{path.name}: the first exercise (cell {first}) comes after the last "
+        f"section's heading (cell {sections[-1]})")
+
+
+def _names(source: str) -> tuple[set[str], set[str]]:
+    """The names a cell assigns and the names it reads, at any depth."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    tree = ast.parse(TransformerManager().transform_cell(source))
+    stored, loaded = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (stored if isinstance(node.ctx, ast.Store) else loaded).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            stored.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            stored.update((a.asname or a.name).split(".")[0]
+                          for a in node.names)
+    return stored, loaded
+
+
+def test_no_cell_depends_on_a_solution(notebook):
+    """Student copies drop the solutions: nothing after may need them."""
+    path, nb = notebook
+    from_solutions, defined = set(), set()
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        stored, loaded = _names(cell.source)
+        if "solution" in _tags(cell):
+            from_solutions |= stored - defined
+            continue
+        needed = (loaded - defined) & from_solutions
+        assert not needed, (
+            f"{path.name}: cell {i} uses {sorted(needed)}, which only a "
+            f"solution defines:\n{cell.source[:200]}")
+        defined |= stored

@@ -400,3 +400,60 @@ def test_the_docstring_examples_hold():
 
     result = doctest.testmod(exercises, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 8 and result.failed == 0
+
+
+# --- the multiple-choice questions as a set -------------------------------------------
+
+
+def mc_spread_problems(questions: dict[str, "Question"]) -> list[str]:
+    """What is wrong with the spread of the right answers, if anything.
+
+    Every letter in use is right at least once, no letter is right in more
+    than half the questions, and the right answer is the longest option in
+    at most half of them (a learner must not win by picking the longest).
+    """
+    problems = []
+    letters = {letter for q in questions.values() for letter in q.choices}
+    right = {letter: sorted(i for i, q in questions.items() if q.right == letter)
+             for letter in sorted(letters)}
+    for letter, ids in right.items():
+        if not ids:
+            problems.append(f'"{letter}" is never the right answer')
+        if len(ids) > len(questions) / 2:
+            problems.append(f'"{letter}" is right in more than half: {ids}')
+    longest = sorted(i for i, q in questions.items()
+                     if all(len(q.choices[q.right]) > len(text)
+                            for letter, text in q.choices.items()
+                            if letter != q.right))
+    if len(longest) > len(questions) / 2:
+        problems.append(f"the right answer is the longest option in {longest}")
+    return problems
+
+
+def _question(right: str, long: str = "") -> "Question":
+    from cnncourse.exercises.grading import Question
+
+    choices = {"a": "one", "b": "two", "c": "six"}
+    if long:
+        choices[long] += " and much longer than the others"
+    return Question(text="?", choices=choices, right=right, why=dict.fromkeys(choices, ""))
+
+
+def test_the_spread_check_can_fail():
+    assert mc_spread_problems({"1": _question("a"), "2": _question("b"),
+                               "3": _question("c")}) == []
+    assert mc_spread_problems({"1": _question("b"), "2": _question("b"),
+                               "3": _question("c")}) == [
+        '"a" is never the right answer', '"b" is right in more than half: [\'1\', \'2\']']
+    assert mc_spread_problems({"1": _question("a", "a"), "2": _question("b", "b"),
+                               "3": _question("c")}) == [
+        "the right answer is the longest option in ['1', '2']"]
+
+
+def test_multiple_choice_answers_are_spread():
+    """Issue 25: every letter right sometimes, none most of the time, and
+    the right answer not given away by being the longest."""
+    questions = {i: e.question for i, e in EXERCISES.items() if e.question is not None}
+    assert len(questions) >= 3
+    problems = mc_spread_problems(questions)
+    assert not problems, "; ".join(problems)

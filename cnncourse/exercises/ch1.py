@@ -219,20 +219,21 @@ register(Exercise(
     question=Question(
         text="Why is green weighted most in the luminance formula?",
         choices={
-            "a": "Photos hold more green pixels than red or blue ones.",
-            "b": "The eye is most sensitive to green light: the weights "
-                 "model perceived brightness.",
-            "c": "Green values are stored with more bits than red and blue "
-                 "ones.",
+            "a": "Photos hold more green pixels than red or blue ones, so "
+                 "green carries more of the picture.",
+            "b": "Green values are stored with more bits than red and blue "
+                 "ones, so they are more precise.",
+            "c": "Our eyes are most sensitive to green light.",
         },
-        right="b",
+        right="c",
         why={
             "a": "the weights are the same for every photo, whatever its "
                  "colours; they describe the viewer, not the image.",
-            "b": "a pure green pixel looks brighter to us than a pure blue "
-                 "one of the same value.",
-            "c": "chelsea stores each channel in 8 bits (uint8), green as "
+            "b": "chelsea stores each channel in 8 bits (uint8), green as "
                  "red and blue.",
+            "c": "the weights model perceived brightness: a pure green "
+                 "pixel looks brighter to us than a pure blue one of the "
+                 "same value.",
         },
     ),
 ))

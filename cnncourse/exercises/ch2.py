@@ -146,16 +146,18 @@ register(Exercise(
              "the box blur keeps the brightness and that the outline kernel "
              "sends flat areas to zero?",
         choices={
-            "a": "The centre weight.",
-            "b": "The sum of the weights.",
-            "c": "The largest weight.",
+            "a": "The sum of the weights.",
+            "b": "The centre weight, which says how much of itself a pixel "
+                 "keeps.",
+            "c": "The largest weight, which sets how bright the output can "
+                 "get.",
         },
-        right="b",
+        right="a",
         why={
-            "a": "on a flat area every weight counts, not only the centre: "
-                 "the box blur's centre is 1/9, yet it keeps the value.",
-            "b": "on a flat area of value v the output is v × the sum: 1 "
+            "a": "on a flat area of value v the output is v × the sum: 1 "
                  "keeps the value, 0 wipes it out.",
+            "b": "on a flat area every weight counts, not only the centre: "
+                 "the box blur's centre is 1/9, yet it keeps the value.",
             "c": "the outline's largest weight is 8, but flat areas go to 0: "
                  "the −1s cancel it.",
         },
@@ -207,8 +209,7 @@ register(Exercise(
              "image's height and width?",
         choices={
             "a": "Yes: a larger image needs more weights to cover it.",
-            "b": "No: the same kernels slide over every position (weight "
-                 "sharing).",
+            "b": "No: the same kernels slide over every position.",
             "c": "Only with padding=\"same\", which adds weights for the "
                  "border.",
         },

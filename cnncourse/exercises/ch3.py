@@ -93,20 +93,21 @@ register(Exercise(
              "'valid' 3×3 stride-2 pooling. Why does it still reach 112 and "
              "56?",
         choices={
-            "a": "ZeroPadding2D pads only one side of each axis.",
-            "b": "The floor in the output-size formula: (224 + 6 − 7) // 2 + "
-                 "1 = 112 and (112 + 2 − 3) // 2 + 1 = 56; the odd extra "
-                 "zero changes where the windows sit, not how many fit.",
-            "c": "ResNet-50's first convolution has stride 1.",
+            "a": "ZeroPadding2D(3) pads 3 zeros in all, split between the "
+                 "two sides of each axis.",
+            "b": "ResNet-50's first convolution has stride 1, so only the "
+                 "pooling halves the size.",
+            "c": "The floor in the output-size formula drops the odd extra "
+                 "zero.",
         },
-        right="b",
+        right="c",
         why={
             "a": "ZeroPadding2D(3) pads 3 zeros on both sides of each axis.",
-            "b": "the floor drops the half position: the last zero is never "
-                 "reached by a window, so the sizes agree while the windows "
-                 "sit one pixel earlier.",
-            "c": "the stride is 2 in both; with stride 1 the size would stay "
+            "b": "the stride is 2 in both; with stride 1 the size would stay "
                  "224.",
+            "c": "(224 + 6 − 7) // 2 + 1 = 112 and (112 + 2 − 3) // 2 + 1 = "
+                 "56: the last zero is never reached by a window, so the "
+                 "sizes agree while the windows sit one pixel earlier.",
         },
     ),
 ))

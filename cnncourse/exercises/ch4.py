@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -169,4 +170,118 @@ register(Exercise(
              "and a column with their neighbours. Pooling has nothing to "
              "learn: 0 parameters.",
     grade=_grade_4_3,
+))
+
+
+# --- 4.4: build and train a small CNN ----------------------------------------
+
+BUILD_MAX_PARAMS = 50_000
+"""Exercise 4.4's budget: a small CNN, well under the dense network's."""
+BUILD_MIN_ACCURACY = 0.80
+"""Exercise 4.4's bar, on :data:`BUILD_TEST_IMAGES` test images."""
+BUILD_TEST_IMAGES = 2_000
+"""How many of Fashion-MNIST's test images (the first ones) 4.4 is checked on."""
+
+
+@functools.lru_cache(maxsize=1)
+def _build_test_set() -> tuple[np.ndarray, np.ndarray]:
+    """The first test images of Fashion-MNIST, scaled to [0, 1], and labels."""
+    from cnncourse import datasets
+
+    _, (x_test, y_test) = datasets.load_fashion_mnist()
+    x = (x_test[:BUILD_TEST_IMAGES, ..., None] / 255).astype("float32")
+    return x, y_test[:BUILD_TEST_IMAGES]
+
+
+def _structure_4_4(model: Any) -> tuple[int, int, int]:
+    """Check the layers and the size; return (convolutions, poolings, params)."""
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise Wrong(f"give the model itself, not {type(model).__name__}: "
+                    "my_cnn = keras.Sequential([...]).")
+    if not isinstance(model, keras.Sequential):
+        raise Wrong("build it with keras.Sequential([...]): a list of "
+                    "layers, each feeding the next.")
+    layers = model.layers
+    if not layers:
+        raise Wrong("the Sequential has no layers yet.")
+    try:
+        shape = tuple(model.inputs[0].shape[1:])
+    except (AttributeError, IndexError, ValueError):
+        shape = None
+    if shape is None:
+        raise Wrong("the model does not know its input yet: start the list "
+                    "with keras.Input((28, 28, 1)).")
+    if shape == (28, 28):
+        raise Wrong("input (28, 28): Conv2D needs a channel axis, "
+                    "keras.Input((28, 28, 1)), and images x[..., None].")
+    if shape != (28, 28, 1):
+        raise Wrong(f"input {shape}: Fashion-MNIST images are 28×28 with one "
+                    "channel, keras.Input((28, 28, 1)).")
+    convolutions = sum(isinstance(layer, keras.layers.Conv2D)
+                       for layer in layers)
+    if not convolutions:
+        raise Wrong("no Conv2D layer: Flatten and Dense alone make chapter "
+                    "1's dense network, which ignores which pixels are "
+                    "neighbours.")
+    pooling = (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D,
+               keras.layers.GlobalAveragePooling2D,
+               keras.layers.GlobalMaxPooling2D)
+    poolings = sum(isinstance(layer, pooling) for layer in layers)
+    if not poolings:
+        raise Wrong("no pooling layer: put a MaxPooling2D(2) after a "
+                    "convolution, it halves the map's height and width.")
+    last = layers[-1]
+    if not isinstance(last, keras.layers.Dense) or last.units != 10:
+        units = getattr(last, "units", None)
+        what = (f"Dense({units})" if units is not None
+                else type(last).__name__)
+        raise Wrong(f"the last layer is {what}: Fashion-MNIST has 10 "
+                    "classes, end with Dense(10, activation=\"softmax\").")
+    activation = getattr(last.activation, "__name__", str(last.activation))
+    if activation != "softmax":
+        raise Wrong(f"the last layer's activation is {activation}: use "
+                    "\"softmax\", so that the 10 outputs are probabilities "
+                    "that sum to 1.")
+    params = model.count_params()
+    if params > BUILD_MAX_PARAMS:
+        raise Wrong(f"{params:,} parameters, more than {BUILD_MAX_PARAMS:,}: "
+                    "pool before Flatten (each MaxPooling2D(2) divides the "
+                    "dense layer's weights by 4) or use fewer filters.")
+    return convolutions, poolings, params
+
+
+def _grade_4_4(answer: Any) -> str:
+    convolutions, poolings, params = _structure_4_4(answer)
+    x, y = _build_test_set()
+    accuracy = float((answer.predict(x, verbose=0).argmax(axis=1) == y).mean())
+    on = f"on the first {BUILD_TEST_IMAGES:,} test images"
+    if accuracy < 0.2:
+        raise Wrong(f"accuracy {accuracy:.2f} {on}, about chance (0.10): "
+                    "compile and fit the model first, on images scaled to "
+                    "[0, 1].")
+    if accuracy < BUILD_MIN_ACCURACY:
+        raise Wrong(f"accuracy {accuracy:.2f} {on}, below "
+                    f"{BUILD_MIN_ACCURACY:.2f}: train for more epochs or on "
+                    "more images, scaled to [0, 1] like the test images.")
+    return (f"{convolutions} Conv2D and {poolings} pooling layers, "
+            f"{params:,} parameters, accuracy {accuracy:.2f} {on}.")
+
+
+register(Exercise(
+    id="4.4", label="ch04-ex4",
+    answer="your trained keras.Sequential model",
+    variable="my_cnn",
+    hint="keras.Sequential([keras.Input((28, 28, 1)), Conv2D(16, 3, "
+         "activation=\"relu\"), MaxPooling2D(2), ..., Flatten(), Dense(10, "
+         "activation=\"softmax\")]); compile with \"adam\" and "
+         "\"sparse_categorical_crossentropy\", then fit for a few epochs.",
+    solution="Two blocks of Conv2D(3×3, ReLU) and MaxPooling2D(2) (16 then "
+             "32 filters), Flatten and Dense(10, softmax): 12,810 "
+             "parameters. Five epochs on 6,000 images take seconds and reach "
+             "about 0.84. The pooling keeps the dense layer small: without "
+             "it, Flatten would hand 24 × 24 × 32 = 18,432 numbers to the "
+             "last layer, 184,330 weights.",
+    grade=_grade_4_4,
 ))

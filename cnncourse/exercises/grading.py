@@ -70,10 +70,10 @@ class Question:
 
     def as_comment(self) -> str:
         """The question and its choices as comments, for the answer cell."""
-        lines = textwrap.wrap(self.text, 84, initial_indent="# ",
+        lines = textwrap.wrap(self.text, 79, initial_indent="# ",
                               subsequent_indent="# ")
         for letter, choice in self.choices.items():
-            lines += textwrap.wrap(choice, 84,
+            lines += textwrap.wrap(choice, 79,
                                    initial_indent=f"#   {letter}) ",
                                    subsequent_indent="#      ")
         return "\n".join(lines)

@@ -17,7 +17,7 @@ from cnncourse.exercises import EXERCISES, check
 
 ROOT = Path(__file__).resolve().parents[1]
 IDS = ["1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "3.1", "3.2", "3.3", "4.1", "4.2", "4.3",
-       "5.1", "5.2", "5.3", "5.4", "6.1", "6.2", "6.3", "6.4"]
+       "4.4", "5.1", "5.2", "5.3", "5.4", "6.1", "6.2", "6.3", "6.4"]
 GRADED = [i for i in IDS if EXERCISES[i].grade is not None]
 QUESTIONS = [i for i in IDS if EXERCISES[i].question is not None]
 FUNCTIONS = [i for i in IDS if EXERCISES[i].stub is not None]
@@ -113,7 +113,42 @@ RIGHT = {
     "6.4": [_positions, lambda size, patch, stride: np.int64(_positions(size, patch, stride))],
 }
 
+def _cnn(*layers, inputs=(28, 28, 1)):
+    import keras
+
+    return keras.Sequential([keras.Input(inputs), *layers])
+
+
+def _layers(name: str):
+    """Keras layers for 4.4's mistakes, made when the test runs."""
+    from keras import layers
+
+    conv, pool = layers.Conv2D(8, 3, activation="relu"), layers.MaxPooling2D(2)
+    head = [layers.Flatten(), layers.Dense(10, activation="softmax")]
+    return {"good": [conv, pool, *head],
+            "dense only": head,
+            "no pooling": [conv, layers.Conv2D(32, 3), *head],
+            "3 classes": [conv, pool, layers.Flatten(), layers.Dense(3)],
+            "no softmax": [conv, pool, layers.Flatten(), layers.Dense(10)]}[name]
+
+
+class _Lazy:
+    """An answer built when the test runs (Keras models, not at import)."""
+
+    def __init__(self, make):
+        self.make = make
+
+
 WRONG = [
+    # 4.4 build a CNN (the mistakes found before any training)
+    ("4.4", _Lazy(lambda: _cnn(*_layers("dense only"))), "no Conv2D layer"),
+    ("4.4", _Lazy(lambda: _cnn(*_layers("no pooling"))), "no pooling layer"),
+    ("4.4", _Lazy(lambda: _cnn(*_layers("3 classes"))), "has 10 classes"),
+    ("4.4", _Lazy(lambda: _cnn(*_layers("no softmax"))), "activation is linear"),
+    ("4.4", _Lazy(lambda: _cnn(*_layers("good"), inputs=(32, 32, 1))),
+     "images are 28×28 with one channel"),
+    ("4.4", _Lazy(lambda: __import__("keras").Sequential()), "no layers"),
+    ("4.4", np.zeros((28, 28)), "give the model itself"),
     # 1.1 the plus sign
     ("1.1", _plus(row=4, col=4), "off the middle"),
     ("1.1", _plus(row=2, col=2), "counts from 0"),
@@ -248,7 +283,11 @@ def test_the_registry_holds_exactly_the_course_exercises():
         assert exercise.grade is not None or exercise.question is not None
 
 
-@pytest.mark.parametrize("exercise_id", GRADED)
+# 4.4's right answer is a trained network: tested below, with the data.
+TRAINED = {"4.4"}
+
+
+@pytest.mark.parametrize("exercise_id", [i for i in GRADED if i not in TRAINED])
 def test_right_answers_pass(capsys, exercise_id):
     assert exercise_id in RIGHT, f"no right answer tested for {exercise_id}"
     for answer in RIGHT[exercise_id]:
@@ -259,6 +298,8 @@ def test_right_answers_pass(capsys, exercise_id):
 @pytest.mark.parametrize(("exercise_id", "answer", "phrase"), WRONG,
                          ids=[f"{e}-{i}" for i, (e, _, _) in enumerate(WRONG)])
 def test_typical_mistakes_are_named(capsys, exercise_id, answer, phrase):
+    if isinstance(answer, _Lazy):
+        answer = answer.make()
     result, out = _feedback(capsys, exercise_id, answer)
     assert result is False
     assert "not yet." in out and "It raised" not in out, out
@@ -268,6 +309,58 @@ def test_typical_mistakes_are_named(capsys, exercise_id, answer, phrase):
 @pytest.mark.parametrize("exercise_id", GRADED)
 def test_every_graded_exercise_has_two_named_mistakes(exercise_id):
     assert len({phrase for e, _, phrase in WRONG if e == exercise_id}) >= 2
+
+
+def _needs_fashion_mnist() -> None:
+    from cnncourse.datasets import DataUnavailableError, find_fashion_mnist
+
+    try:
+        find_fashion_mnist(download=False)
+    except DataUnavailableError as missing:
+        pytest.skip(str(missing))
+
+
+def test_4_4_an_untrained_cnn_is_at_chance(capsys):
+    _needs_fashion_mnist()
+    result, out = _feedback(capsys, "4.4", _cnn(*_layers("good")))
+    assert result is False and "about chance" in out, out
+
+
+def test_4_4_a_big_network_is_over_budget(capsys):
+    from keras import layers
+
+    big = _cnn(layers.Conv2D(32, 3), layers.MaxPooling2D(2), layers.Flatten(),
+               layers.Dense(10, activation="softmax"))  # 13×13×32×10 weights
+    result, out = _feedback(capsys, "4.4", big)
+    assert result is False and "more than 50,000" in out, out
+
+
+@pytest.mark.slow
+def test_4_4_the_solution_trains_in_seconds_and_passes(capsys):
+    """The solution of the chapter, as a learner would run it."""
+    import time
+
+    import keras
+
+    from cnncourse import datasets, repro
+
+    _needs_fashion_mnist()
+    repro.setup()
+    (x_train, y_train), _ = datasets.load_fashion_mnist()
+    x = (x_train[:6000, ..., None] / 255).astype("float32")
+    model = _cnn(keras.layers.Conv2D(16, 3, activation="relu"),
+                 keras.layers.MaxPooling2D(2),
+                 keras.layers.Conv2D(32, 3, activation="relu"),
+                 keras.layers.MaxPooling2D(2), keras.layers.Flatten(),
+                 keras.layers.Dense(10, activation="softmax"))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    start = time.perf_counter()
+    model.fit(x, y_train[:6000], epochs=5, batch_size=32, verbose=0)
+    seconds = time.perf_counter() - start
+    result, out = _feedback(capsys, "4.4", model)
+    assert result is True and "12,810 parameters" in out, out
+    assert seconds < 120, f"exercise 4.4 trained for {seconds:.0f} s"
 
 
 @pytest.mark.parametrize("exercise_id", FUNCTIONS)

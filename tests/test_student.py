@@ -379,3 +379,72 @@ def test_student_copy_runs_and_every_check_says_not_answered(student_copies: Pat
                   if out.lower().count("not answered yet") < max(calls[number], 1)}
     assert not unanswered, (f"{path.name}: these checks did not say 'not answered yet' on "
                             f"the blank answers: {unanswered}")
+
+
+# Plan B: the student copies on Colab, where cnncourse is not installed.
+
+
+def _install_cell(copies: Path, chapter: str) -> str:
+    (path,) = copies.glob(f"{chapter}_*.ipynb")
+    nb = nbformat.read(path, as_version=4)
+    return next(c.source for c in nb.cells if c.cell_type == "code")
+
+
+def test_student_copies_install_the_release_of_this_version(student_copies: Path):
+    """Colab must run the helper that made the stored outputs, not @main."""
+    tag = f"@v{cnncourse.__version__}\""
+    for chapter in RUN_CHAPTERS:
+        first = _install_cell(student_copies, chapter)
+        assert tag in first and "@main" not in first, f"{chapter}: {first}"
+
+
+RUN_FIRST_CELLS = """
+import json, sys
+from IPython.core.interactiveshell import InteractiveShell
+
+shell = InteractiveShell.instance()
+for source in json.loads(sys.argv[1]):
+    result = shell.run_cell(source)
+    if not result.success:
+        sys.exit(f"the cell failed: {result.error_in_exec!r}")
+import cnncourse
+print(json.dumps({"file": cnncourse.__file__,
+                  "version": cnncourse.__version__}))
+"""
+
+
+@pytest.mark.slow
+def test_the_first_cells_install_cnncourse_where_it_is_missing(
+        tmp_path: Path, student_copies: Path):
+    """Simulated Colab: a fresh environment without cnncourse, and an index
+    that is a folder holding this version's wheel (no network)."""
+    import json
+    import subprocess
+
+    from test_package import _fresh_environment, _run, _wheel
+
+    wheel = _wheel(tmp_path)
+    python = _fresh_environment(tmp_path / "venv")
+    missing = subprocess.run([str(python), "-I", "-c", "import cnncourse"],
+                             capture_output=True, text=True)
+    assert missing.returncode != 0, "cnncourse is already importable there"
+
+    (path,) = student_copies.glob("01_*.ipynb")
+    nb = nbformat.read(path, as_version=4)
+    install, setup = [c.source for c in nb.cells if c.cell_type == "code"][:2]
+    pinned = re.search(r'"cnncourse @ git\+\S+@v([^"]+)"', install)
+    assert pinned and pinned[1] == cnncourse.__version__, install
+    # The one change of the simulation: the same version from a local index
+    # instead of GitHub's tag (Colab's pip does the git checkout itself);
+    # --ignore-installed, since the fresh environment sees this one's
+    # packages, among them its editable cnncourse, which pip would count as
+    # installed (it uninstalls nothing).
+    local = install.replace(pinned[0], (
+        f'"cnncourse=={pinned[1]}" --no-deps --no-index --ignore-installed '
+        f'--find-links "{wheel.parent}"'))
+    out = _run(python, "-I", "-c", RUN_FIRST_CELLS,
+               json.dumps([local, setup]), cwd=tmp_path)
+    found = json.loads(out.strip().splitlines()[-1])
+    assert found["version"] == cnncourse.__version__
+    assert Path(found["file"]).resolve().is_relative_to(
+        (tmp_path / "venv").resolve()), found["file"]

@@ -28,6 +28,7 @@ from cnncourse import book
 
 __all__ = ["EMPTY_ANSWER", "FAST_PRESET", "FULL_PRESET", "IMPORT_CELL",
            "PARAMETERS_TAG", "SOLUTION_TAG", "asserts_to_warnings",
+           "plain_admonitions",
            "pin_install", "release_tag", "student_notebook",
            "write_student_notebooks"]
 
@@ -50,6 +51,31 @@ _OPTION = re.compile(r"\s*:(?P<name>[\w-]+):(?P<value>.*)$")
 
 IMPORT_CELL = "from cnncourse import exercises"
 EMPTY_ANSWER = "# Your answer\n"
+
+
+# A ```{admonition} Title ... ``` block: the optional sections' tip box.
+_ADMONITION = re.compile(
+    r"^(?P<fence>`{3,}|:{3,})\{admonition\}[ \t]*(?P<title>[^\n]*)\n"
+    r"(?P<body>.*?)\n(?P=fence)[ \t]*$",
+    re.DOTALL | re.MULTILINE,
+)
+
+
+def plain_admonitions(source: str) -> str:
+    r"""Rewrite admonitions as block quotes, which Jupyter shows as such.
+
+    Examples
+    --------
+    >>> print(plain_admonitions("```{admonition} Optional\n:class: tip\n"
+    ...                         "Skip it.\n```"))
+    > **Optional.** Skip it.
+    """
+    def plain(match: re.Match) -> str:
+        body = " ".join(line.strip() for line in match["body"].splitlines()
+                        if line.strip() and not _OPTION.match(line))
+        return f"> **{match['title'].strip()}.** {body}"
+
+    return _ADMONITION.sub(plain, source)
 
 
 def _plain_exercises(source: str, prefix: str, first: int) -> tuple[str, list[str | None]]:
@@ -253,7 +279,8 @@ def student_notebook(nb: nbformat.NotebookNode, chapter: str | None = None
             cell.metadata.pop("execution", None)
         elif cell.cell_type == "markdown":
             prefix = f"{int(chapter)}." if chapter and chapter.isdigit() else ""
-            cell.source, labels = _plain_exercises(cell.source, prefix, exercises + 1)
+            cell.source, labels = _plain_exercises(
+                plain_admonitions(cell.source), prefix, exercises + 1)
             for label in labels:  # the answer goes where the solution was
                 exercises += 1
                 exercise = _registered(label)

@@ -23,7 +23,8 @@ Regenerate the stored table with::
 
 Examples
 --------
->>> words("Two words\\n\\n```{admonition} x\\n:class: tip\\nthree more words\\n```")
+>>> words("Two words\\n\\n```{admonition} x\\n:class: tip\\n"
+...       "three more words\\n```")
 5
 """
 

@@ -278,6 +278,15 @@ def test_student_copies_warn_where_the_chapter_asserts():
     assert _warned(cell.source) == ["the lesson"]
 
 
+def test_the_optional_sections_tip_box_becomes_a_quote():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        "## Extra\n\n```{admonition} Optional in a one-day workshop\n"
+        ":class: tip\nSkip it; nothing later\ndepends on it.\n```\n\nText.")])
+    (cell,) = student.student_notebook(nb).cells
+    assert cell.source == ("## Extra\n\n> **Optional in a one-day workshop.** "
+                           "Skip it; nothing later depends on it.\n\nText.")
+
+
 def test_the_install_cell_is_pinned_to_this_release(monkeypatch):
     monkeypatch.setattr(cnncourse, "__version__", "9.8.7")
     install = ('try:\n    import cnncourse\nexcept ImportError:\n'

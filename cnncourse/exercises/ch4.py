@@ -180,7 +180,7 @@ BUILD_MAX_PARAMS = 50_000
 BUILD_MIN_ACCURACY = 0.80
 """Exercise 4.4's bar, on :data:`BUILD_TEST_IMAGES` test images."""
 BUILD_TEST_IMAGES = 2_000
-"""How many of Fashion-MNIST's test images (the first ones) 4.4 is checked on."""
+"""How many of Fashion-MNIST's test images (the first) 4.4 is checked on."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -194,7 +194,7 @@ def _build_test_set() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _structure_4_4(model: Any) -> tuple[int, int, int]:
-    """Check the layers and the size; return (convolutions, poolings, params)."""
+    """Check the layers and size; return (convolutions, poolings, params)."""
     import keras
 
     if not isinstance(model, keras.Model):

@@ -163,6 +163,7 @@ def _is_decimal(number: str) -> bool:
 
 
 _WORD = re.compile(r"[A-Za-z_]+")
+_TAG = re.compile(r"<[^<>]*>")
 
 
 def is_loss(before: str) -> bool:
@@ -177,8 +178,10 @@ def is_loss(before: str) -> bool:
     --------
     >>> is_loss(" - val_loss: "), is_loss(" - val_accuracy: "), is_loss("  ")
     (True, False, False)
+    >>> is_loss("<th>loss</th><td>")  # HTML tags are not words
+    True
     """
-    words = _WORD.findall(before)
+    words = _WORD.findall(_TAG.sub(" ", before))
     return bool(words) and "loss" in words[-1].lower()
 
 

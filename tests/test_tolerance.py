@@ -401,3 +401,77 @@ def test_the_known_exception_still_exists():
         cells = [c for c in nb["cells"] if "".join(c["source"]).startswith(start)]
         assert cells and cells[0]["metadata"].get("tolerance") and "nbval-ignore-output" in (
             cells[0]["metadata"].get("tags", [])), f"{name}: fixed; empty KNOWN_IGNORED"
+
+
+# --- the stored chapters: a changed figure turns the check red --------------------------
+# The mutations of issue 21, done on the stored figures (nothing is executed): each must
+# fail under the cell's own rule, as nbval would judge it.
+
+
+def _figure_cells(chapter: str, needle: str) -> list[nbformat.NotebookNode]:
+    nb = nbformat.read(CHAPTERS / chapter, as_version=4)
+    cells = [c for c in nb.cells if c.cell_type == "code" and needle in c.source
+             and tolerance._pngs(c.outputs)]
+    assert cells, f"{chapter}: no cell with a figure draws {needle!r}"
+    return cells
+
+
+def _fails(cell: nbformat.NotebookNode, png: str) -> bool:
+    fresh = [{"output_type": "display_data", "data": {"image/png": png}}]
+    return tolerance.compare_images(cell.outputs, fresh, tolerance.rule_of(cell.metadata)) is not None
+
+
+def _blank(png: str) -> str:
+    return _png(np.full_like(np.asarray(Image.open(io.BytesIO(base64.b64decode(png)))
+                                        .convert("RGB")), 255))
+
+
+@pytest.mark.parametrize("chapter", ["05_fashion_mnist.ipynb", "06_cats_vs_dogs.ipynb"])
+def test_a_blank_figure_in_place_of_training_curves_fails(chapter):
+    for cell in _figure_cells(chapter, "plotting.training_curves("):
+        stored = tolerance._pngs(cell.outputs)[0]
+        assert _fails(cell, _blank(stored)), cell.source
+
+
+def test_the_curves_with_and_without_augmentation_swapped_fail():
+    cells = _figure_cells("06_cats_vs_dogs.ipynb", "plotting.training_curves(")
+    without = [c for c in cells if "Without augmentation" in c.source]
+    with_ = [c for c in cells if "With augmentation" in c.source]
+    assert len(without) == len(with_) == 1, "one figure of each"
+    a, b = tolerance._pngs(without[0].outputs)[0], tolerance._pngs(with_[0].outputs)[0]
+    assert _fails(without[0], b) and _fails(with_[0], a)
+
+
+def test_chapter_5_figures_replaced_by_others_of_the_same_kind_fail():
+    mistakes = _figure_cells("05_fashion_mnist.ipynb", "plotting.mistakes(")[0]
+    for photos in _figure_cells("06_cats_vs_dogs.ipynb", "plotting."):
+        assert _fails(mistakes, tolerance._pngs(photos.outputs)[0]), photos.source
+    first = _figure_cells("05_fashion_mnist.ipynb", "plotting.feature_maps(maps[0]")[0]
+    third = _figure_cells("05_fashion_mnist.ipynb", "plotting.feature_maps(maps[2]")[0]
+    assert _fails(third, tolerance._pngs(first.outputs)[0])
+
+
+def _erase_counts(png: str, n: int) -> str:
+    """An n×n confusion matrix with each cell painted in its own colour: its count erased."""
+    a = np.asarray(Image.open(io.BytesIO(base64.b64decode(png))).convert("RGB")).copy()
+    dark = a.max(-1) < 60  # the matrix's black frame
+    rows = np.nonzero(dark.sum(1) > 0.5 * dark.sum(1).max())[0]
+    cols = np.nonzero(dark.sum(0) > 0.5 * dark.sum(0).max())[0]
+    y0, y1, x0 = rows.min(), rows.max(), cols.min()
+    x1 = x0 + (y1 - y0)  # the matrix is square; its colour bar is further right
+    ys = np.linspace(y0 + 1, y1, n + 1).round().astype(int)
+    xs = np.linspace(x0 + 1, x1, n + 1).round().astype(int)
+    for i in range(n):
+        for j in range(n):
+            block = a[ys[i] + 2:ys[i + 1] - 2, xs[j] + 2:xs[j + 1] - 2]
+            colours, counts = np.unique(block.reshape(-1, 3), axis=0, return_counts=True)
+            block[...] = colours[counts.argmax()]
+    return _png(a)
+
+
+def test_the_confusion_matrix_with_its_counts_erased_fails():
+    cell = _figure_cells("05_fashion_mnist.ipynb", "plotting.confusion_matrix(")[0]
+    stored = tolerance._pngs(cell.outputs)[0]
+    erased = _erase_counts(stored, 10)
+    assert erased != stored
+    assert _fails(cell, erased)

@@ -34,16 +34,19 @@ its metadata, and compares numbers as numbers:
 - ``why``: a sentence naming the measurement behind a loose tolerance (a
   gallery of a trained model's mistakes shows other images on another
   machine; the middle epochs of a short training on few photos zigzag
-  differently); the tests ask for one above 0.05.
+  differently).
 
-The guard test (``tests/test_tolerance.py``) caps every kind and refuses a
-cell tagged ``nbval-ignore-output`` that also names a tolerance (its
-outputs would not be compared at all).
+The guard test (``tests/test_tolerance.py``) caps every kind, asks for a
+``why`` above a level per kind (``decimal`` 0.05, ``relative`` 0.1,
+``integer`` 10, ``image`` 0.05) and refuses a cell tagged
+``nbval-ignore-output`` that also names a tolerance (its outputs would not
+be compared at all).
 
 Everything else in the text (the words, the order, the number of numbers)
 must stay exactly the same, up to runs of white space (columns of a table
 widen when a number gains a digit). A cell without the key is compared as
-nbval always does, exactly, and its figures with :data:`DEFAULT_IMAGE`.
+nbval always does, exactly, and its figures within :data:`DEFAULT_IMAGE`
+and :data:`DEFAULT_TILE`.
 The root ``conftest.py`` plugs this into nbval; ``CONTRIBUTING.md`` lists
 the measured spreads the tolerances come from.
 """

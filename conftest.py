@@ -10,8 +10,14 @@ Two changes to how nbval checks a notebook:
    them.
 2. nbval compares text exactly and skips figures. Here a cell whose metadata
    names tolerances (``"tolerance": {"decimal": 0.02, ...}``, see
-   :mod:`cnncourse.tolerance`) has its numbers compared as numbers, and every
-   cell's figures are compared by their pixels.
+   :mod:`cnncourse.tolerance`) has its numbers compared as numbers (losses
+   alone may use ``relative``), and every cell's figures are compared by the
+   share of their ink that moved, tile by tile: a figure of another size, a
+   blank one or another figure fails; a figure of a cell without an ``image``
+   tolerance must stay exact.
+
+``tests/test_nbval_plugin.py`` checks the comparison's edge paths cell by
+cell; ``tests/test_tolerance.py`` runs nbval itself on small notebooks.
 """
 
 from __future__ import annotations

@@ -15,21 +15,38 @@ its metadata, and compares numbers as numbers:
 - ``decimal``: the largest absolute difference allowed for a number written
   with a decimal point or an exponent (losses, accuracies);
 - ``relative``: the largest difference relative to the stored number, for
-  numbers that span many orders of magnitude (a loss falling to 1e-13); a
-  number passes when it is within ``decimal`` or within ``relative``;
+  *losses only*: a number whose word just before it contains "loss"
+  (``loss: 0.43``, ``val_loss 1e-13``, see :func:`is_loss`), which can span
+  many orders of magnitude. Such a number passes when it is within
+  ``decimal`` or within ``relative``; every other number (an accuracy, a
+  number in a table column) only within ``decimal``, so print losses with
+  the word "loss" right before them;
 - ``integer``: the same for whole numbers (counts of a trained model's
   mistakes); 0, the default, keeps them exact, so epoch and step counts,
   shapes and parameter counts never move;
-- ``image``: the largest :func:`image_difference` allowed for each figure;
+- ``image``: the largest :func:`image_difference` allowed for each figure:
+  the fraction of the figure's ink that moved, compared tile by tile (a
+  blank figure scores about 0.8, another figure of the same kind 0.2 to
+  0.4, a re-run on another machine what ``CONTRIBUTING.md`` lists). Any
+  change of a figure's size fails. Only figures drawn from training name
+  it; every other figure keeps :data:`DEFAULT_IMAGE` and
+  :data:`DEFAULT_TILE`, which leave room for a rounding difference only;
 - ``why``: a sentence naming the measurement behind a loose tolerance (a
   gallery of a trained model's mistakes shows other images on another
   machine; the middle epochs of a short training on few photos zigzag
-  differently); the tests ask for one above 0.05.
+  differently).
+
+The guard test (``tests/test_tolerance.py``) caps every kind, asks for a
+``why`` above a level per kind (``decimal`` 0.05, ``relative`` 0.1,
+``integer`` 10, ``image`` 0.05) and refuses a cell tagged
+``nbval-ignore-output`` that also names a tolerance (its outputs would not
+be compared at all).
 
 Everything else in the text (the words, the order, the number of numbers)
 must stay exactly the same, up to runs of white space (columns of a table
 widen when a number gains a digit). A cell without the key is compared as
-nbval always does, exactly, and its figures with :data:`DEFAULT_IMAGE`.
+nbval always does, exactly, and its figures within :data:`DEFAULT_IMAGE`
+and :data:`DEFAULT_TILE`.
 The root ``conftest.py`` plugs this into nbval; ``CONTRIBUTING.md`` lists
 the measured spreads the tolerances come from.
 """
@@ -46,16 +63,23 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DEFAULT_IMAGE", "Rule", "compare_images", "compare_text", "image_difference",
-           "rule_of", "split_numbers", "spread"]
+__all__ = ["DEFAULT_IMAGE", "DEFAULT_TILE", "TILE", "Rule", "compare_images", "compare_text",
+           "image_difference", "is_loss", "rule_of", "split_numbers", "spread", "tile_difference"]
 
 DEFAULT_IMAGE = 0.002
-"""Largest mean pixel difference of a figure from a cell without tolerances.
+"""Largest :func:`image_difference` of a figure from a cell without an ``image`` tolerance.
 
 Figures drawn from data that does not depend on the hardware come out
 identical (0.0); this leaves room for a rounding difference in a colour
 that moves a few pixels, and is far below a figure that really changed
-(another image, another curve: 0.02 and more).
+(another image, another curve: 0.05 and more).
+"""
+
+DEFAULT_TILE = 0.01
+"""Largest :func:`tile_difference` of a figure from a cell without an ``image`` tolerance.
+
+A tile is 256 pixels: this lets two or three pixels change colour
+completely, and fails on a changed digit of a label (about 0.04).
 """
 
 _NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w])")
@@ -141,6 +165,29 @@ def _is_decimal(number: str) -> bool:
     return "." in number or "e" in number.lower()
 
 
+_WORD = re.compile(r"[A-Za-z_]+")
+_TAG = re.compile(r"<[^<>]*>")
+
+
+def is_loss(before: str) -> bool:
+    """Whether a number is labelled as a loss: the word just before it contains "loss".
+
+    ``before`` is the text between the previous number (or the start) and
+    this one, as :func:`split_numbers` returns it. Only such numbers may use
+    a cell's ``relative`` tolerance; an accuracy, or a number in a table
+    column with only another number before it, never does.
+
+    Examples
+    --------
+    >>> is_loss(" - val_loss: "), is_loss(" - val_accuracy: "), is_loss("  ")
+    (True, False, False)
+    >>> is_loss("<th>loss</th><td>")  # HTML tags are not words
+    True
+    """
+    words = _WORD.findall(_TAG.sub(" ", before))
+    return bool(words) and "loss" in words[-1].lower()
+
+
 def compare_text(reference: str, fresh: str, rule: Rule) -> str | None:
     """Compare two text outputs under a rule; ``None`` when they agree, else why not.
 
@@ -153,6 +200,14 @@ def compare_text(reference: str, fresh: str, rule: Rule) -> str | None:
     'number 3 differs: 0.2404 stored, 0.2604 now (tolerance 0.01)'
     >>> compare_text("Epoch 3/3", "Epoch 2/3", rule)
     'number 1 differs: 3 stored, 2 now (tolerance 0)'
+
+    ``relative`` loosens losses only:
+
+    >>> rule = Rule(decimal=0.01, relative=0.5)
+    >>> compare_text("loss: 2e-08, accuracy: 0.90", "loss: 3e-08, accuracy: 0.90", rule) is None
+    True
+    >>> compare_text("loss: 0.2, accuracy: 0.90", "loss: 0.2, accuracy: 0.60", rule)
+    'number 2 differs: 0.90 stored, 0.60 now (tolerance 0.01)'
     """
     if rule.exact_text:
         return None if reference == fresh else "the text differs"
@@ -166,7 +221,9 @@ def compare_text(reference: str, fresh: str, rule: Rule) -> str | None:
     for i, (a, b) in enumerate(zip(ref_numbers, new_numbers), start=1):
         stored, now = _value(a), _value(b)
         if _is_decimal(a) or _is_decimal(b):
-            tol = max(rule.decimal, rule.relative * abs(stored))
+            tol = rule.decimal
+            if is_loss(ref_words[i - 1]):
+                tol = max(tol, rule.relative * abs(stored))
         else:
             tol = rule.integer
         if abs(stored - now) > tol * (1 + 1e-9):
@@ -182,13 +239,55 @@ def _decode_png(data: str | bytes) -> np.ndarray:
         return np.asarray(image.convert("RGB"), dtype=np.float32) / 255
 
 
-def image_difference(reference: str | bytes, fresh: str | bytes) -> float:
-    """How different two PNG figures look: the mean absolute pixel difference.
+TILE = 16
+"""Side in pixels of the square tiles figures are compared by (a digit of a tick label)."""
 
-    Both are decoded to RGB in [0, 1]; a figure whose size changed by a few
-    pixels (a tick label one digit wider) is compared on the part the two
-    share, anchored at the top left. Sizes that differ by more than 5 % in
-    either direction give ``inf``.
+
+def _tiles(pixels: np.ndarray) -> np.ndarray:
+    """The mean colour of each TILE×TILE tile (the last row and column may be narrower)."""
+    h, w = pixels.shape[:2]
+    rows, cols = -(-h // TILE), -(-w // TILE)
+    padded = np.zeros((rows * TILE, cols * TILE, 3), np.float64)
+    padded[:h, :w] = pixels
+    counts = np.zeros((rows * TILE, cols * TILE, 1), np.float64)
+    counts[:h, :w] = 1
+    sums = padded.reshape(rows, TILE, cols, TILE, 3).sum(axis=(1, 3))
+    return sums / counts.reshape(rows, TILE, cols, TILE, 1).sum(axis=(1, 3))
+
+
+def _background(pixels: np.ndarray) -> np.ndarray:
+    """The most common colour of a figure: its paper (white, for matplotlib)."""
+    codes = (np.round(pixels * 255).astype(np.int64) * [65536, 256, 1]).sum(axis=-1)
+    values, counts = np.unique(codes, return_counts=True)
+    code = values[counts.argmax()]
+    return np.array([code // 65536, code // 256 % 256, code % 256], np.float64) / 255
+
+
+def _tile_changes(reference: str | bytes, fresh: str | bytes) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per tile: how far its mean colour moved, and its ink; None when the sizes differ."""
+    a, b = _decode_png(reference), _decode_png(fresh)
+    if a.shape != b.shape:
+        return None
+    paper = _background(a)
+    ta, tb = _tiles(a), _tiles(b)
+    ink = np.maximum(np.abs(ta - paper).max(axis=-1), np.abs(tb - paper).max(axis=-1))
+    return np.abs(ta - tb).mean(axis=-1), ink
+
+
+def image_difference(reference: str | bytes, fresh: str | bytes) -> float:
+    """How much of a figure's ink moved: 0 for the same figure, about 1 for another.
+
+    Both PNGs are decoded to RGB in [0, 1] and cut into :data:`TILE`-pixel
+    square tiles. The *ink* of a tile is how far its mean colour is from the
+    paper (the reference's most common colour, white for matplotlib), in the
+    figure that has more of it; the result is the sum over tiles of how far
+    each tile's mean colour moved, divided by the sum of their ink. Blank
+    paper around a figure therefore weighs nothing: a blank figure in place
+    of a training curve scores about 0.8, whatever the share of white; a
+    curve nudged by a pixel, within a tile, moves nothing.
+
+    Any change of size gives ``inf``: a figure is drawn at a fixed size, and
+    a tick label one digit wider is a changed figure.
 
     Parameters
     ----------
@@ -198,7 +297,40 @@ def image_difference(reference: str | bytes, fresh: str | bytes) -> float:
     Returns
     -------
     float
-        0.0 for identical pixels, 1.0 for black against white everywhere.
+        The fraction of ink that moved (it can exceed 1 where ink turned
+        into another colour rather than into paper).
+
+    Examples
+    --------
+    >>> import io
+    >>> from PIL import Image
+    >>> def png(value, size=(32, 32)):
+    ...     buffer = io.BytesIO()
+    ...     image = Image.new("RGB", size, (255,) * 3)
+    ...     image.paste((value,) * 3, (0, 0, 16, 16))  # one inked tile
+    ...     image.save(buffer, format="PNG")
+    ...     return buffer.getvalue()
+    >>> image_difference(png(0), png(0)), image_difference(png(0), png(255))
+    (0.0, 1.0)
+    >>> round(image_difference(png(0), png(153)), 3)  # the ink paled to 40 %
+    0.6
+    >>> image_difference(png(0), png(0, size=(33, 32)))
+    inf
+    """
+    changes = _tile_changes(reference, fresh)
+    if changes is None:
+        return math.inf
+    moved, ink = changes
+    total = ink.sum()
+    return 0.0 if total == 0 else float(moved.sum() / total)
+
+
+def tile_difference(reference: str | bytes, fresh: str | bytes) -> float:
+    """The largest change of one tile's mean colour, 0 to 1 (``inf`` for a new size).
+
+    What keeps a figure that does not come from training exact: one erased
+    or changed label moves its tile even when it is a tiny share of the
+    figure's ink.
 
     Examples
     --------
@@ -206,16 +338,15 @@ def image_difference(reference: str | bytes, fresh: str | bytes) -> float:
     >>> from PIL import Image
     >>> def png(value):
     ...     buffer = io.BytesIO()
-    ...     Image.new("RGB", (10, 10), (value,) * 3).save(buffer, format="PNG")
+    ...     image = Image.new("RGB", (64, 64), (255,) * 3)
+    ...     image.putpixel((5, 5), (value,) * 3)  # one pixel of one tile
+    ...     image.save(buffer, format="PNG")
     ...     return buffer.getvalue()
-    >>> image_difference(png(0), png(0)), round(image_difference(png(0), png(51)), 3)
-    (0.0, 0.2)
+    >>> round(tile_difference(png(0), png(255)), 4)  # 1 pixel of 256 turned white
+    0.0039
     """
-    a, b = _decode_png(reference), _decode_png(fresh)
-    if any(abs(x - y) > 0.05 * max(x, y) for x, y in zip(a.shape[:2], b.shape[:2])):
-        return math.inf
-    h, w = min(a.shape[0], b.shape[0]), min(a.shape[1], b.shape[1])
-    return float(np.abs(a[:h, :w] - b[:h, :w]).mean())
+    changes = _tile_changes(reference, fresh)
+    return math.inf if changes is None else float(changes[0].max())
 
 
 def _pngs(outputs: Iterable[Mapping[str, Any]]) -> list[str]:
@@ -232,27 +363,47 @@ def compare_images(reference: Iterable[Mapping[str, Any]], fresh: Iterable[Mappi
     reference, fresh : iterable of dict
         nbformat outputs; their ``image/png`` entries are compared in order.
     rule : Rule
-        ``rule.image`` is the largest :func:`image_difference` allowed.
+        ``rule.image`` is the largest :func:`image_difference` allowed. A
+        figure of a cell that names no ``image`` tolerance (not drawn from
+        training) must also keep every tile within :data:`DEFAULT_TILE`
+        (:func:`tile_difference`).
     """
     ref, new = _pngs(reference), _pngs(fresh)
     if len(ref) != len(new):
         return f"{len(ref)} figure(s) stored, {len(new)} now"
     for i, (a, b) in enumerate(zip(ref, new), start=1):
         difference = image_difference(a, b)
+        if math.isinf(difference):
+            return (f"figure {i} differs: its size changed "
+                    f"({_size(a)} stored, {_size(b)} now)")
         if difference > rule.image:
-            return (f"figure {i} differs: mean pixel difference {difference:.4f} "
+            return (f"figure {i} differs: {difference:.4f} of its ink moved "
                     f"(tolerance {rule.image:g})")
+        if rule.image == DEFAULT_IMAGE:
+            local = tile_difference(a, b)
+            if local > DEFAULT_TILE:
+                return (f"figure {i} differs: a {TILE}-pixel tile changed by {local:.4f} "
+                        f"(tolerance {DEFAULT_TILE:g} for a figure not drawn from training)")
     return None
 
 
-def _numbers_by_kind(texts: list[str]) -> tuple[list[str], list[float], list[float]]:
-    words, decimals, integers = [], [], []
+def _size(png: str) -> str:
+    height, width = _decode_png(png).shape[:2]
+    return f"{width}x{height}"
+
+
+def _numbers_by_kind(texts: list[str]) -> tuple[list[str], list[float], list[float], list[bool]]:
+    words, decimals, integers, losses = [], [], [], []
     for text in texts:
         w, numbers = split_numbers(text)
         words.extend(w)
-        for number in numbers:
-            (decimals if _is_decimal(number) else integers).append(_value(number))
-    return words, decimals, integers
+        for before, number in zip(w, numbers):
+            if _is_decimal(number):
+                decimals.append(_value(number))
+                losses.append(is_loss(before))
+            else:
+                integers.append(_value(number))
+    return words, decimals, integers, losses
 
 
 def _cell_texts(cell: Mapping[str, Any], sanitize: Any = None) -> list[str]:
@@ -293,8 +444,9 @@ def spread(reference: Mapping[str, Any], runs: Iterable[Mapping[str, Any]],
         ``cell`` (index), ``exact`` (text identical in every run),
         ``same_words`` (only numbers moved), ``decimal`` and ``integer`` (the
         largest absolute difference of such numbers), ``relative`` (the
-        largest difference of a decimal number relative to the stored one),
-        ``image`` (the largest :func:`image_difference` of its figures).
+        largest difference of a loss, see :func:`is_loss`, relative to the
+        stored one), ``image`` (the largest :func:`image_difference` of its
+        figures) and ``tile`` (the largest :func:`tile_difference`).
     """
     runs = list(runs)
     rows = []
@@ -302,31 +454,34 @@ def spread(reference: Mapping[str, Any], runs: Iterable[Mapping[str, Any]],
         if cell["cell_type"] != "code":
             continue
         stored = _cell_texts(cell, sanitize)
-        words, decimals, integers = _numbers_by_kind(stored)
+        words, decimals, integers, losses = _numbers_by_kind(stored)
         row = {"cell": index, "exact": True, "same_words": True, "decimal": 0.0,
-               "relative": 0.0, "integer": 0.0, "image": 0.0}
+               "relative": 0.0, "integer": 0.0, "image": 0.0, "tile": 0.0}
         for run in runs:
             other = run["cells"][index]
             texts = _cell_texts(other, sanitize)
             if texts != stored:
                 row["exact"] = False
-                w, d, i = _numbers_by_kind(texts)
+                w, d, i, _ = _numbers_by_kind(texts)
                 if w != words or len(d) != len(decimals) or len(i) != len(integers):
                     row["same_words"] = False
                 else:
                     if d:
                         gap = np.abs(np.subtract(d, decimals))
-                        scale = np.maximum(np.abs(decimals), 1e-300)
                         row["decimal"] = max(row["decimal"], float(gap.max()))
-                        row["relative"] = max(row["relative"], float((gap / scale).max()))
+                        if any(losses):
+                            scale = np.maximum(np.abs(decimals), 1e-300)
+                            row["relative"] = max(row["relative"],
+                                                  float((gap / scale)[losses].max()))
                     if i:
                         row["integer"] = max(row["integer"],
                                              float(np.max(np.abs(np.subtract(i, integers)))))
             a, b = _pngs(cell.get("outputs", [])), _pngs(other.get("outputs", []))
             if len(a) != len(b):
-                row["image"] = math.inf
+                row["image"] = row["tile"] = math.inf
             for x, y in zip(a, b):
                 row["image"] = max(row["image"], image_difference(x, y))
+                row["tile"] = max(row["tile"], tile_difference(x, y))
         if not row["exact"] or row["image"] > 0:
             rows.append(row)
     return rows

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,11 +17,9 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def http_folder(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """Serve a fresh folder on 127.0.0.1; yields ``(base_url, folder)``."""
-    folder = tmp_path / "served"
-    folder.mkdir()
+@contextlib.contextmanager
+def _serving(folder: Path) -> Iterator[str]:
+    """Serve ``folder`` on 127.0.0.1 at a free port while the block runs; yields its URL."""
     handler = functools.partial(_QuietHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     # A short poll interval: shutdown() waits up to one, 0.5 s by default, for every test.
@@ -28,10 +27,30 @@ def http_folder(tmp_path: Path) -> Iterator[tuple[str, Path]]:
                               daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/", folder
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
     finally:
         server.shutdown()
         server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def serve() -> Callable[[Path], contextlib.AbstractContextManager[str]]:
+    """The one loopback HTTP server of the tests: ``with serve(folder) as url: ...``.
+
+    ``url`` ends with a slash. :func:`http_folder` serves a fresh folder for one
+    test; ``tests/test_site.py`` serves the built site for its module.
+    """
+    return _serving
+
+
+@pytest.fixture
+def http_folder(tmp_path: Path, serve) -> Iterator[tuple[str, Path]]:
+    """Serve a fresh folder on 127.0.0.1; yields ``(base_url, folder)``."""
+    folder = tmp_path / "served"
+    folder.mkdir()
+    with serve(folder) as url:
+        yield url, folder
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ import skimage
 
 from cnncourse import exercises, ops
 from cnncourse.exercises import EXERCISES, check
+from cnncourse.labels import notebook_exercise_labels
 
 ROOT = Path(__file__).resolve().parents[1]
 IDS = ["1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "3.1", "3.2", "3.3", "4.1", "4.2", "4.3",
@@ -457,16 +456,10 @@ def test_hint_solution_and_question_print(capsys, exercise_id):
 # --- the notebooks and the student copies ----------------------------------------------
 
 
-def _notebook_labels() -> dict[str, list[str]]:
+def _notebook_labels() -> dict[str, list[str | None]]:
     """Chapter number → the ``{exercise}`` labels of its notebook, in order."""
-    labels = {}
-    for path in sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb")):
-        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
-        labels[str(int(path.name[:2]))] = re.findall(
-            r"^[`:]{3,}\{exercise\}[^\n]*\n(?:[ \t]*:[\w-]+:[^\n]*\n)*?[ \t]*:label:[ \t]*(\S+)",
-            text, re.MULTILINE)
-    return labels
+    return {str(int(path.name[:2])): notebook_exercise_labels(path)
+            for path in sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))}
 
 
 def test_every_exercise_of_the_notebooks_has_a_check_and_vice_versa():

@@ -65,9 +65,9 @@ def _html(html: str) -> dict:
                                                    "text/plain": "<table>"})
 
 
-def _png(value: int) -> dict:
+def _png(value: int, width: int = 30) -> dict:
     buffer = io.BytesIO()
-    Image.fromarray(np.full((20, 30, 3), value, np.uint8)).save(buffer, "PNG")
+    Image.fromarray(np.full((20, width, 3), value, np.uint8)).save(buffer, "PNG")
     data = base64.b64encode(buffer.getvalue()).decode()
     return nbformat.v4.new_output("display_data", {"image/png": data,
                                                    "text/plain": "<Figure>"})
@@ -122,3 +122,33 @@ def test_exact_text_still_fails_on_one_digit(plugin):
     assert not plugin._compare_with_tolerances(item, [_stream("accuracy 0.901\n")],
                                                [_stream("accuracy 0.900\n")])
     assert "accuracy 0.901" in "".join(item.comparison_traceback)
+
+
+def test_an_output_of_another_kind_fails_in_an_exact_cell(plugin):
+    item = _item()
+    assert not plugin._compare_with_tolerances(item, [_html("<td>done</td>")],
+                                               [_stream("done\n")])
+
+
+def test_a_figure_more_or_less_fails_even_when_the_text_agrees(plugin):
+    for tolerance in (None, {"decimal": 0.01, "image": 0.3}):
+        item = _item(tolerance)
+        stored = [_stream("accuracy 0.900\n"), _png(0)]
+        assert not plugin._compare_with_tolerances(item, stored[:1], stored)
+        # nbval itself sees the figure's text/plain missing; the plug-in counts figures
+        assert item.comparison_traceback
+
+
+def test_a_figure_of_another_size_fails_whatever_its_tolerance(plugin):
+    item = _item({"image": 0.3, "why": "a gallery of other images on another machine"})
+    assert not plugin._compare_with_tolerances(item, [_png(0, width=31)], [_png(0)])
+    assert "size changed (30x20 stored, 31x20 now)" in item.comparison_traceback[0]
+
+
+def test_a_loss_in_html_gets_the_relative_tolerance_and_an_accuracy_does_not(plugin):
+    spec = {"decimal": 0.01, "relative": 0.5, "why": "a loss near zero moves by half of itself"}
+    stored = [_html("<tr><th>loss</th><td>0.002</td><th>accuracy</th><td>0.900</td></tr>")]
+    loss_moved = [_html("<tr><th>loss</th><td>0.0025</td><th>accuracy</th><td>0.900</td></tr>")]
+    accuracy_moved = [_html("<tr><th>loss</th><td>0.002</td><th>accuracy</th><td>0.700</td></tr>")]
+    assert plugin._compare_with_tolerances(_item(spec), loss_moved, stored)
+    assert not plugin._compare_with_tolerances(_item(spec), accuracy_moved, stored)

@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from cnncourse import book
+from cnncourse.labels import exercise_labels
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
@@ -149,7 +150,8 @@ def test_no_api_that_keras_3_removed(notebook):
 def test_exercises_have_hidden_solutions_in_tagged_cells(notebook):
     path, nb = notebook
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    labels = re.findall(r"```\{exercise\}[^\n]*\n:label: (\S+)", text)
+    labels = exercise_labels(text)
+    assert None not in labels, f"{path.name}: an exercise has no :label: {labels}"
     assert len(labels) >= 2, f"{path.name}: fewer than two exercises"
     assert len(set(labels)) == len(labels)
     chapter = path.name[:2]

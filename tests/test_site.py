@@ -19,13 +19,10 @@ Chromium. Without any, the browser tests skip and say how to get one; in CI
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import posixpath
 import re
 import shutil
-import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -78,25 +75,14 @@ def _has_math(path: Path) -> bool:
     return bool(DOLLAR_MATH.search(text))
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
-
-
 @pytest.fixture(scope="module")
-def site_url():
-    """The built site, served by a local HTTP server on a free port."""
+def site_url(serve):
+    """The built site, served by the tests' loopback HTTP server (tests/conftest.py)."""
     if not (SITE / "index.html").is_file():
         pytest.fail(f"the site is not built: {SITE}/index.html is missing; run `make site` "
                     "first", pytrace=False)
-    handler = functools.partial(_QuietHandler, directory=str(SITE))
-    server = http.server.ThreadingHTTPServer((LOCAL_HOST, 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://{LOCAL_HOST}:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
+    with serve(SITE) as url:
+        yield url.rstrip("/")
 
 
 def install_locations() -> list[Path]:

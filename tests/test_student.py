@@ -15,6 +15,7 @@ import pytest
 import cnncourse
 from cnncourse import book, needs, student
 from cnncourse.__main__ import main
+from cnncourse.labels import notebook_exercise_labels
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTION = {"tags": ["solution"]}
@@ -304,12 +305,9 @@ RUN_CHAPTERS = tuple(needs.chapter_number(p) for p in book.toc_notebooks(ROOT))
 CELL_TIMEOUT = 600  # seconds a cell
 
 
-def _labels(path: Path) -> list[str]:
+def _labels(path: Path) -> list[str | None]:
     """The ``:label:`` of every exercise of a notebook, in order."""
-    text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells
-                     if c.cell_type == "markdown")
-    return [m[1] for m in re.finditer(r"^[`:]{3,}\{exercise\}[^\n]*\n(?:\s*:[\w-]+:.*\n)*?"
-                                      r"\s*:label:\s*(\S+)", text, re.MULTILINE)]
+    return notebook_exercise_labels(path)
 
 
 def _text(output: nbformat.NotebookNode) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from cnncourse import tolerance
 from cnncourse.tolerance import Rule
@@ -26,15 +26,6 @@ def _png(pixels: np.ndarray) -> str:
     buffer = io.BytesIO()
     Image.fromarray(pixels.astype(np.uint8)).save(buffer, format="PNG")
     return base64.b64encode(buffer.getvalue()).decode()
-
-
-def _curve(noise: float = 0.0, seed: int = 0, width: int = 200) -> np.ndarray:
-    """A white 100×width picture with a black curve, optionally nudged up and down."""
-    image = np.full((100, width, 3), 255, dtype=np.uint8)
-    x = np.arange(width)
-    y = 50 + 30 * np.sin(x / 20) + np.random.default_rng(seed).normal(0, noise, width)
-    image[np.clip(y.round().astype(int), 0, 99), x] = 0
-    return image
 
 
 # --- numbers in text -------------------------------------------------------------------
@@ -74,6 +65,22 @@ def test_words_and_the_count_of_numbers_must_not_change():
     assert tolerance.compare_text("a   9\nb  10", "a  10\nb  10", rule) is None
 
 
+def test_relative_applies_to_losses_only():
+    rule = Rule(decimal=0.01, relative=0.5)
+    stored = "loss: 0.40 - accuracy: 0.90 - val_loss: 2e-08 - val_accuracy: 0.88"
+    # losses may move by half of themselves...
+    assert tolerance.compare_text(
+        stored, "loss: 0.55 - accuracy: 0.90 - val_loss: 3e-08 - val_accuracy: 0.88", rule) is None
+    # ...accuracies only by ``decimal``, even when relative would let them through
+    problem = tolerance.compare_text(
+        stored, "loss: 0.40 - accuracy: 0.60 - val_loss: 2e-08 - val_accuracy: 0.88", rule)
+    assert "0.90 stored, 0.60 now (tolerance 0.01)" in problem
+    # a number with no word before it (a table column) is not a loss
+    assert "differs" in tolerance.compare_text("loss\n0.40 0.30", "loss\n0.40 0.40", rule)
+    assert tolerance.is_loss("val_loss: ") and tolerance.is_loss("training loss ")
+    assert not tolerance.is_loss("val_accuracy: ") and not tolerance.is_loss(" ")
+
+
 def test_rule_of_reads_metadata_and_refuses_typos():
     assert tolerance.rule_of({"tolerance": {"decimal": 0.01, "image": 0.03}}) == Rule(
         decimal=0.01, image=0.03)
@@ -89,32 +96,121 @@ def test_rule_of_reads_metadata_and_refuses_typos():
 
 
 # --- figures ----------------------------------------------------------------------------
+# Synthetic figures for each way a figure can change: a blank one, another size, erased
+# numbers, another figure of the same layout; and the noise of a re-run, which must pass.
 
 
-def test_identical_figures_differ_by_zero_and_a_changed_figure_by_far_more():
-    base = _curve()
-    assert tolerance.image_difference(_png(base), _png(base)) == 0.0
-    nudged = tolerance.image_difference(_png(base), _png(_curve(noise=0.4, seed=1)))
-    other = tolerance.image_difference(_png(base), _png(255 - base))
-    assert 0 < nudged < 0.02 < other
+def _axes(width: int = 200, title: str = "") -> Image.Image:
+    """A white figure with a frame, ticks and a title, like matplotlib's."""
+    image = Image.new("RGB", (width, 120), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((20, 15, width - 5, 105), outline="black")
+    for x in range(30, width - 5, 30):
+        draw.text((x - 3, 107), str(x // 30), fill="black")
+    draw.text((width // 2 - 30, 2), title, fill="black")
+    return image
 
 
-def test_a_figure_a_few_pixels_wider_is_compared_and_a_resized_one_is_not():
-    assert tolerance.image_difference(_png(_curve()), _png(_curve(width=203))) < 0.01
-    assert tolerance.image_difference(_png(_curve()), _png(_curve(width=260))) == np.inf
+def _plot(values: np.ndarray, width: int = 200, title: str = "curves") -> np.ndarray:
+    """A figure of one curve (values in [0, 1]) drawn in matplotlib's blue."""
+    image = _axes(width, title)
+    x = np.linspace(22, width - 8, len(values))
+    y = 103 - 86 * np.asarray(values)
+    ImageDraw.Draw(image).line(list(zip(x, y)), fill=(31, 119, 180), width=2)
+    return np.asarray(image)
+
+
+def _grid(counts: np.ndarray | None) -> np.ndarray:
+    """A 5×5 matrix of shaded cells with their counts written in (None: erased)."""
+    image = Image.new("RGB", (220, 220), "white")
+    draw = ImageDraw.Draw(image)
+    shade = np.linspace(0.1, 0.9, 25).reshape(5, 5)
+    for i in range(5):
+        for j in range(5):
+            level = int(255 - 120 * shade[i, j])
+            box = (10 + 40 * j, 10 + 40 * i, 49 + 40 * j, 49 + 40 * i)
+            draw.rectangle(box, fill=(level, level, 255))
+            if counts is not None:
+                draw.text((box[0] + 12, box[1] + 14), str(counts[i, j]), fill="black")
+    return np.asarray(image)
+
+
+TRAINING = np.array([0.5, 0.62, 0.7, 0.76, 0.8, 0.83, 0.86, 0.88, 0.9, 0.91])
+
+
+def test_identical_figures_differ_by_zero():
+    base = _png(_plot(TRAINING))
+    assert tolerance.image_difference(base, base) == 0.0
+    assert tolerance.tile_difference(base, base) == 0.0
+
+
+def test_a_blank_figure_of_the_same_size_fails_whatever_the_white_around_it():
+    for width in (200, 600):  # the more paper, the smaller a mean over all pixels
+        curve = _plot(TRAINING, width=width)
+        blank = np.full_like(curve, 255)
+        assert tolerance.image_difference(_png(curve), _png(blank)) > 0.9
+
+
+def test_any_size_change_fails_even_one_pixel():
+    base = _plot(TRAINING)
+    wider = np.concatenate([base, np.full((120, 1, 3), 255, np.uint8)], axis=1)
+    assert tolerance.image_difference(_png(base), _png(wider)) == np.inf
+    assert tolerance.tile_difference(_png(base), _png(wider)) == np.inf
+    problem = tolerance.compare_images([_output(base)], [_output(wider)], Rule(image=0.3))
+    assert "size changed (200x120 stored, 201x120 now)" in problem
+
+
+def test_erased_numbers_inside_a_figure_fail():
+    counts = np.arange(100, 125).reshape(5, 5)
+    stored, erased = _png(_grid(counts)), _png(_grid(None))
+    assert tolerance.image_difference(stored, erased) > 0.05
+    # a re-run changes a few counts by a few units: much less moves
+    moved = counts.copy()
+    moved[0, :3] += (1, -1, 2)
+    assert tolerance.image_difference(stored, _png(_grid(moved))) < 0.02
+
+
+def test_a_figure_swapped_for_another_of_the_same_layout_fails():
+    overfitting = np.array([0.5, 0.7, 0.85, 0.93, 0.97, 0.99, 1, 1, 1, 1])
+    stored = _png(_plot(TRAINING, title="with augmentation"))
+    swapped = _png(_plot(overfitting, title="without augmentation"))
+    assert tolerance.image_difference(stored, swapped) > 0.1
+
+
+def test_the_noise_of_a_re_run_passes():
+    rng = np.random.default_rng(0)
+    stored = _png(_plot(TRAINING))
+    for _ in range(5):
+        rerun = _png(_plot(TRAINING + rng.normal(0, 0.005, TRAINING.size)))
+        assert tolerance.image_difference(stored, rerun) < 0.05
+
+
+def test_a_changed_label_in_a_figure_not_from_training_fails():
+    """One digit of one tick label is a tiny share of the ink, but moves its tile."""
+    stored = _axes()
+    changed = stored.copy()
+    ImageDraw.Draw(changed).rectangle((117, 107, 125, 119), fill="white")
+    ImageDraw.Draw(changed).text((117, 107), "7", fill="black")
+    a, b = _png(np.asarray(stored)), _png(np.asarray(changed))
+    assert tolerance.tile_difference(a, b) > 2 * tolerance.DEFAULT_TILE
+    assert "differs" in tolerance.compare_images([_output(stored)], [_output(changed)], Rule())
+    # a figure from training, with its own image tolerance, is judged on the whole
+    assert tolerance.compare_images([_output(stored)], [_output(changed)],
+                                    Rule(image=0.05)) is None
+
+
+def _output(pixels) -> dict:
+    return {"output_type": "display_data", "data": {"image/png": _png(np.asarray(pixels))}}
 
 
 def test_compare_images_counts_figures_and_applies_the_rule():
-    def output(pixels):
-        return {"output_type": "display_data", "data": {"image/png": _png(pixels)}}
-
-    stored = [output(_curve())]
-    assert tolerance.compare_images(stored, [output(_curve())], Rule()) is None
+    stored = [_output(_plot(TRAINING))]
+    assert tolerance.compare_images(stored, [_output(_plot(TRAINING))], Rule()) is None
     assert "1 figure(s) stored, 2 now" in tolerance.compare_images(
-        stored, [output(_curve()), output(_curve())], Rule())
-    moved = [output(_curve(noise=0.6, seed=2))]
-    assert "figure 1 differs" in tolerance.compare_images(stored, moved, Rule())
-    assert tolerance.compare_images(stored, moved, Rule(image=0.05)) is None
+        stored, [_output(_plot(TRAINING)), _output(_plot(TRAINING))], Rule())
+    moved = [_output(_plot(TRAINING + 0.05))]
+    assert "of its ink moved" in tolerance.compare_images(stored, moved, Rule())
+    assert tolerance.compare_images(stored, moved, Rule(image=0.3)) is None
 
 
 # --- measuring spread --------------------------------------------------------------------
@@ -131,14 +227,16 @@ def _notebook(text: str, pixels: np.ndarray) -> nbformat.NotebookNode:
 
 
 def test_spread_reports_only_cells_that_move_and_by_how_much():
-    stored = _notebook("loss: 0.4355, right: 91\n", _curve())
-    runs = [_notebook("loss: 0.4361, right: 93\n", _curve(noise=0.4, seed=1)),
-            _notebook("loss: 0.4340, right: 91\n", _curve())]
+    stored = _notebook("loss: 0.4355, accuracy 0.8000, right: 91\n", _plot(TRAINING))
+    runs = [_notebook("loss: 0.4361, accuracy 0.8010, right: 93\n", _plot(TRAINING + 0.01)),
+            _notebook("loss: 0.4340, accuracy 0.8000, right: 91\n", _plot(TRAINING))]
     rows = tolerance.spread(stored, runs)
     assert len(rows) == 1 and rows[0]["cell"] == 1 and rows[0]["same_words"]
     assert rows[0]["decimal"] == pytest.approx(0.0015)
+    # only the loss counts for ``relative`` (the accuracy moved 0.0010 / 0.8)
+    assert rows[0]["relative"] == pytest.approx(0.0015 / 0.4355)
     assert rows[0]["integer"] == 2
-    assert 0 < rows[0]["image"] < 0.02
+    assert 0 < rows[0]["image"] < 0.05 and rows[0]["tile"] > 0
 
 
 # --- the stored chapters: a worse result turns the check red ----------------------------
@@ -249,22 +347,131 @@ def test_nbval_compares_figures(tmp_path: Path):
             assert "figure 1 differs" in result.stdout
 
 
+# Caps on every kind of tolerance, and the level above which a cell must say why (a `why`
+# of at least WHY_WORDS words naming the measurement).
+#   decimal 0.25: the noisiest number the course prints and still reads, a faithfulness
+#     score measured on 16 photos (chapter 6); a headline accuracy gets far less (0.006
+#     in chapter 5, 0.018 in chapter 6, issue 21).
+#   relative 0.5: a loss that differs by half of itself is another training, not the same
+#     one on another CPU; relative applies to losses only (tolerance.is_loss).
+#   integer 60: a count of mistakes moves no more than the accuracy it counts, and
+#     chapter 5's test accuracy (10,000 images) may move 0.006, i.e. 60 images.
+#   image 0.3: another figure of the same kind (other curves, another gallery, other
+#     feature maps) moves 0.2-0.4 of its ink and a blank figure 0.7-1.0; above 0.3
+#     a figure would no longer be checked at all.
+CAPS = {"decimal": 0.25, "relative": 0.5, "integer": 60, "image": 0.3}
+EXPLAIN_ABOVE = {"decimal": 0.05, "relative": 0.1, "integer": 10, "image": 0.05}
+WHY_WORDS = 8
+# Chapter 2's check of Keras against NumPy is tagged nbval-ignore-output and names a
+# tolerance; the chapter's owner drops one of the two (issue 21), then this goes.
+KNOWN_IGNORED = {("02_kernels_and_convolution.ipynb", "difference = np.abs(keras_maps")}
+
+
 def test_every_tolerance_in_the_chapters_is_valid_and_not_a_blanket():
-    """Tolerances are small and named per cell; a cell's text never goes unchecked."""
+    """Tolerances are capped, explained when loose, and a cell's text never goes unchecked."""
+    problems = []
     for path in sorted(CHAPTERS.glob("*.ipynb")):
         nb = json.loads(path.read_text())
         for index, cell in enumerate(nb["cells"]):
             if cell["cell_type"] != "code":
                 continue
-            rule = tolerance.rule_of(cell.get("metadata", {}))
             where = f"{path.name} cell {index}"
-            if rule.decimal > 0.05:
-                # Only numbers measured to move that much (the middle epochs of a short, noisy
-                # training) may, and the cell says so; its final numbers are checked tightly.
-                assert rule.decimal <= 0.35, f"{where}: a decimal tolerance above 0.35 hides changes"
-                assert len(rule.why.split()) >= 8, f"{where}: say why the numbers move so much"
-            if rule.image > 0.05:
-                # Only a figure measured to move that much (a gallery that shows other images on
-                # another machine) may, and the cell says so; a blank or resized figure still fails.
-                assert rule.image <= 0.35, f"{where}: an image tolerance above 0.35 hides changes"
-                assert len(rule.why.split()) >= 8, f"{where}: say why the figure moves so much"
+            rule = tolerance.rule_of(cell.get("metadata", {}))
+            named = cell.get("metadata", {}).get("tolerance") or {}
+            ignored = "nbval-ignore-output" in cell.get("metadata", {}).get("tags", [])
+            source = "".join(cell["source"])
+            if ignored and named and not any(
+                    path.name == name and source.startswith(start)
+                    for name, start in KNOWN_IGNORED):
+                problems.append(f"{where}: tagged nbval-ignore-output and names a tolerance: "
+                                "its outputs are not compared at all; drop one")
+            for kind, cap in CAPS.items():
+                value = getattr(rule, kind) if kind in named else 0.0
+                if value > cap:
+                    problems.append(f"{where}: {kind} {value:g} above the cap {cap:g}")
+                if value > EXPLAIN_ABOVE[kind] and len(rule.why.split()) < WHY_WORDS:
+                    problems.append(f"{where}: {kind} {value:g}: say why (the measurement)")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_known_exception_still_exists():
+    """When chapter 2's cell is fixed, KNOWN_IGNORED must be emptied (it would hide a new one)."""
+    for name, start in KNOWN_IGNORED:
+        nb = json.loads((CHAPTERS / name).read_text())
+        cells = [c for c in nb["cells"] if "".join(c["source"]).startswith(start)]
+        assert cells and cells[0]["metadata"].get("tolerance") and "nbval-ignore-output" in (
+            cells[0]["metadata"].get("tags", [])), f"{name}: fixed; empty KNOWN_IGNORED"
+
+
+# --- the stored chapters: a changed figure turns the check red --------------------------
+# The mutations of issue 21, done on the stored figures (nothing is executed): each must
+# fail under the cell's own rule, as nbval would judge it.
+
+
+def _figure_cells(chapter: str, needle: str) -> list[nbformat.NotebookNode]:
+    nb = nbformat.read(CHAPTERS / chapter, as_version=4)
+    cells = [c for c in nb.cells if c.cell_type == "code" and needle in c.source
+             and tolerance._pngs(c.outputs)]
+    assert cells, f"{chapter}: no cell with a figure draws {needle!r}"
+    return cells
+
+
+def _fails(cell: nbformat.NotebookNode, png: str) -> bool:
+    fresh = [{"output_type": "display_data", "data": {"image/png": png}}]
+    return tolerance.compare_images(cell.outputs, fresh, tolerance.rule_of(cell.metadata)) is not None
+
+
+def _blank(png: str) -> str:
+    return _png(np.full_like(np.asarray(Image.open(io.BytesIO(base64.b64decode(png)))
+                                        .convert("RGB")), 255))
+
+
+@pytest.mark.parametrize("chapter", ["05_fashion_mnist.ipynb", "06_cats_vs_dogs.ipynb"])
+def test_a_blank_figure_in_place_of_training_curves_fails(chapter):
+    for cell in _figure_cells(chapter, "plotting.training_curves("):
+        stored = tolerance._pngs(cell.outputs)[0]
+        assert _fails(cell, _blank(stored)), cell.source
+
+
+def test_the_curves_with_and_without_augmentation_swapped_fail():
+    cells = _figure_cells("06_cats_vs_dogs.ipynb", "plotting.training_curves(")
+    without = [c for c in cells if "Without augmentation" in c.source]
+    with_ = [c for c in cells if "With augmentation" in c.source]
+    assert len(without) == len(with_) == 1, "one figure of each"
+    a, b = tolerance._pngs(without[0].outputs)[0], tolerance._pngs(with_[0].outputs)[0]
+    assert _fails(without[0], b) and _fails(with_[0], a)
+
+
+def test_chapter_5_figures_replaced_by_others_of_the_same_kind_fail():
+    mistakes = _figure_cells("05_fashion_mnist.ipynb", "plotting.mistakes(")[0]
+    for photos in _figure_cells("06_cats_vs_dogs.ipynb", "plotting."):
+        assert _fails(mistakes, tolerance._pngs(photos.outputs)[0]), photos.source
+    first = _figure_cells("05_fashion_mnist.ipynb", "plotting.feature_maps(maps[0]")[0]
+    third = _figure_cells("05_fashion_mnist.ipynb", "plotting.feature_maps(maps[2]")[0]
+    assert _fails(third, tolerance._pngs(first.outputs)[0])
+
+
+def _erase_counts(png: str, n: int) -> str:
+    """An n×n confusion matrix with each cell painted in its own colour: its count erased."""
+    a = np.asarray(Image.open(io.BytesIO(base64.b64decode(png))).convert("RGB")).copy()
+    dark = a.max(-1) < 60  # the matrix's black frame
+    rows = np.nonzero(dark.sum(1) > 0.5 * dark.sum(1).max())[0]
+    cols = np.nonzero(dark.sum(0) > 0.5 * dark.sum(0).max())[0]
+    y0, y1, x0 = rows.min(), rows.max(), cols.min()
+    x1 = x0 + (y1 - y0)  # the matrix is square; its colour bar is further right
+    ys = np.linspace(y0 + 1, y1, n + 1).round().astype(int)
+    xs = np.linspace(x0 + 1, x1, n + 1).round().astype(int)
+    for i in range(n):
+        for j in range(n):
+            block = a[ys[i] + 2:ys[i + 1] - 2, xs[j] + 2:xs[j + 1] - 2]
+            colours, counts = np.unique(block.reshape(-1, 3), axis=0, return_counts=True)
+            block[...] = colours[counts.argmax()]
+    return _png(a)
+
+
+def test_the_confusion_matrix_with_its_counts_erased_fails():
+    cell = _figure_cells("05_fashion_mnist.ipynb", "plotting.confusion_matrix(")[0]
+    stored = tolerance._pngs(cell.outputs)[0]
+    erased = _erase_counts(stored, 10)
+    assert erased != stored
+    assert _fails(cell, erased)

@@ -99,6 +99,7 @@ def test_head_is_dropout_and_one_sigmoid_unit():
     assert float(model.optimizer.learning_rate) == pytest.approx(1e-2)
 
 
+@pytest.mark.slow  # trains a model for 30 epochs, twice (15 s each)
 @pytest.mark.parametrize("flips", [False, True])
 def test_train_learns_and_the_saved_model_takes_raw_photos(tmp_path, flips):
     import keras

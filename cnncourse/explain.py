@@ -423,8 +423,8 @@ def grad_cam(
         base, is accepted as a whole, but not a layer inside it. Default: the
         last top-level layer with a 4-D output that is neither a
         preprocessing layer nor before the first convolution (for
-        ``cats_dogs_cnn``, its last ``MaxPooling2D``; a nested augmentation
-        block is skipped). An earlier layer gives a finer grid but less
+        ``cats_dogs_cnn``, its last stage's ``ReLU``, 3×3 after its pooling
+        and batch normalization; a nested augmentation block is skipped). An earlier layer gives a finer grid but less
         class-specific maps.
     batch_size : int
         Images a forward and backward pass.
@@ -607,6 +607,27 @@ def occlusion(
     return _normalised(maps / counts)
 
 
+def _random_region(rng: np.random.Generator, height: int, width: int,
+                   k: int) -> np.ndarray:
+    """Flat indices of ``k`` contiguous pixels: a near-square at a random place.
+
+    The region is ``side`` columns wide (``ceil(sqrt(k))``, at most the
+    width) and as many rows as ``k`` pixels need, the last one cut short.
+
+    Examples
+    --------
+    >>> idx = _random_region(np.random.default_rng(0), 10, 10, 10)
+    >>> len(idx), len(set(idx.tolist()))
+    (10, 10)
+    """
+    side = min(width, int(np.ceil(np.sqrt(k))))
+    rows = -(-k // side)
+    top = rng.integers(0, height - rows + 1)
+    left = rng.integers(0, width - side + 1)
+    r, c = np.divmod(np.arange(k), side)
+    return (top + r) * width + left + c
+
+
 def deletion_drop(
     model: Any,
     images: Any,
@@ -617,12 +638,17 @@ def deletion_drop(
     fill: Fill = None,
     seed: int = 0,
     batch_size: int = 64,
+    baseline: str = "pixels",
 ) -> tuple[np.ndarray, np.ndarray]:
     """How much covering a map's top pixels lowers P(class), against covering random pixels.
 
     For each image, the ``fraction`` of its pixels that its map ranks highest
     (ties broken at random) are set to ``fill``, and so, in a second copy, are
-    as many pixels drawn at random (seeded); the model predicts both. A
+    as many pixels chosen at random (seeded): scattered single pixels
+    (``baseline="pixels"``) or one contiguous region at a random place
+    (``baseline="region"``: a square, its last row cut short to the same
+    number of pixels), which is the fairer rival of a map whose top pixels
+    form a blob; the model predicts both. A
     **faithful** map points at what the model uses, so the first cover lowers
     the probability much more than the second, averaged over many images; a
     map no better than chance lowers it about as much as random pixels do.
@@ -649,6 +675,9 @@ def deletion_drop(
         Seed of the random pixels (and of the tie-breaking).
     batch_size : int
         Images a prediction.
+    baseline : {"pixels", "region"}
+        What the random cover is: scattered pixels, or one contiguous region
+        of the same area.
 
     Returns
     -------
@@ -684,6 +713,8 @@ def deletion_drop(
                          f"got {maps.shape}")
     if not 0 < fraction <= 1:
         raise ValueError(f"fraction must be in (0, 1], the share of pixels covered, got {fraction}")
+    if baseline not in ("pixels", "region"):
+        raise ValueError(f"baseline must be 'pixels' or 'region', got {baseline!r}")
     head = _head(model)
     classes = _check_classes(class_index, n, head)
     colours = _check_fill(fill, images)
@@ -695,7 +726,10 @@ def deletion_drop(
     for i in range(n):
         # Sort by the map, highest first; a random key breaks ties (flat regions) fairly.
         top = np.lexsort((rng.random(pixels), -maps[i].ravel()))[:k]
-        random = rng.choice(pixels, size=k, replace=False)
+        if baseline == "region":
+            random = _random_region(rng, height, width, k)
+        else:
+            random = rng.choice(pixels, size=k, replace=False)
         for row, chosen in ((2 * i, top), (2 * i + 1, random)):
             covered[row].reshape(pixels, -1)[chosen] = colours[i]
 

@@ -27,6 +27,7 @@ def image_grid(
     size: float = 1.6,
     vmin: float | None = None,
     vmax: float | None = None,
+    title_room: float = 0.3,
 ) -> Figure:
     """Draw images in a grid, one optional title under each.
 
@@ -44,6 +45,10 @@ def image_grid(
         Width and height of one cell in inches.
     vmin, vmax : float, optional
         Fixed intensity range for single-channel images (default: each image's own).
+    title_room : float
+        Height in inches added to each row for its titles: 0.3 fits one line
+        at the titles' size; add about 0.2 for each further line, or the
+        titles overlap the row above.
 
     Examples
     --------
@@ -58,7 +63,8 @@ def image_grid(
         raise ValueError(f"got {len(images)} images but {len(titles)} titles")
     ncols = min(ncols, len(images))
     nrows = -(-len(images) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.3 * nrows),
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols,
+                                                      (size + title_room) * nrows),
                              squeeze=False)
     for ax in axes.flat[len(images):]:
         fig.delaxes(ax)
@@ -445,7 +451,9 @@ def mistakes(
         shown = shown / vmax
     titles = [f"{class_names[y_pred[i]]} {probs[i, y_pred[i]]:.2f}\n(true: {class_names[y_true[i]]})"
               for i in chosen]
-    return image_grid(np.clip(shown, 0.0, 1.0), titles, ncols=ncols, size=size, vmin=0.0, vmax=1.0)
+    # Two-line titles: room for the second line, or it covers the row above.
+    return image_grid(np.clip(shown, 0.0, 1.0), titles, ncols=ncols, size=size,
+                      vmin=0.0, vmax=1.0, title_room=0.55)
 
 
 def pixels(

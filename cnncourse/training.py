@@ -13,7 +13,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["best_epoch", "fit_timed", "summary"]
+__all__ = ["best_epoch", "curves_text", "fit_timed", "summary"]
 
 
 def fit_timed(model: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
@@ -111,3 +111,40 @@ def summary(history: Any, seconds: float | None = None, *, label: str = "",
             best.append(f"{key} {value:.{digits}f} (epoch {epoch})")
     line = f"{head}; final {final}"
     return line + (f"; best {', '.join(best)}" if best else "")
+
+
+def curves_text(history: Any, *, every: int = 1, digits: int = 3) -> str:
+    """The numbers behind a training-curves figure, a few epochs a line.
+
+    One line an epoch shown, ``"epoch e: key v, key v, …"``, every ``every``
+    epochs from the first, and always the last, so that a test can compare
+    the curves as numbers (each value right after its key, so that a loss is
+    labelled as one).
+
+    Parameters
+    ----------
+    history : keras.callbacks.History or dict
+        What ``fit`` returned, or its ``history`` dict.
+    every : int
+        Show epochs 1, 1 + every, 1 + 2·every, … and the last.
+    digits : int
+        Decimals of every value.
+
+    Examples
+    --------
+    >>> curves = {"loss": [0.9, 0.5, 0.4], "val_loss": [0.8, 0.6, 0.55]}
+    >>> print(curves_text(curves, every=2))
+    epoch 1: loss 0.900, val_loss 0.800
+    epoch 3: loss 0.400, val_loss 0.550
+    """
+    if every < 1:
+        raise ValueError(f"every must be at least 1, got {every}")
+    curves = _curves(history)
+    epochs = len(next(iter(curves.values())))
+    shown = list(range(0, epochs, every))
+    if shown[-1] != epochs - 1:
+        shown.append(epochs - 1)
+    return "\n".join(
+        f"epoch {e + 1}: " + ", ".join(f"{key} {float(values[e]):.{digits}f}"
+                                       for key, values in curves.items())
+        for e in shown)

@@ -359,3 +359,31 @@ def test_bad_layers_patches_and_maps_are_explained():
         explain.deletion_drop(model, images, np.zeros((2, 8, 8)))
     with pytest.raises(ValueError, match="fraction must be in"):
         explain.deletion_drop(model, images, np.zeros((2, 16, 16)), fraction=0)
+    with pytest.raises(ValueError, match="baseline must be"):
+        explain.deletion_drop(model, images, np.zeros((2, 16, 16)),
+                              baseline="blob")
+
+
+def test_the_region_baseline_covers_one_block_of_the_same_area():
+    from cnncourse.explain import _random_region
+
+    rng = np.random.default_rng(0)
+    for height, width, k in ((96, 96, 922), (16, 16, 26), (8, 20, 7)):
+        idx = _random_region(rng, height, width, k)
+        assert len(set(idx.tolist())) == k
+        rows, cols = np.divmod(idx, width)
+        side = min(width, int(np.ceil(np.sqrt(k))))
+        assert cols.max() - cols.min() < side  # no wrap to the next row
+        assert rows.max() - rows.min() == -(-k // side) - 1
+        assert idx.min() >= 0 and idx.max() < height * width
+
+
+def test_deletion_drop_with_a_region_baseline_is_seeded():
+    from cnncourse import explain
+
+    model, images = _tiny_cnn(), _noise(2)
+    maps = np.random.default_rng(1).random((2, 16, 16))
+    first = explain.deletion_drop(model, images, maps, baseline="region")
+    again = explain.deletion_drop(model, images, maps, baseline="region")
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert first[1].shape == (2,)

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from cnncourse.training import best_epoch, fit_timed, summary
+from cnncourse.training import best_epoch, curves_text, fit_timed, summary
 
 
 class _SlowModel:
@@ -62,3 +62,15 @@ def test_bad_histories_say_what_is_expected():
         summary({"loss": [1.0, 0.5], "val_loss": [1.0]})
     with pytest.raises(KeyError, match="val_loss"):
         best_epoch({"loss": [1.0]}, "val_loss")
+
+
+def test_curves_text_shows_every_few_epochs_and_the_last():
+    curves = {"loss": [0.9, 0.7, 0.5, 0.4, 0.35],
+              "val_accuracy": [0.5, 0.6, 0.7, 0.8, 0.85]}
+    lines = curves_text(curves, every=3).splitlines()
+    assert lines == ["epoch 1: loss 0.900, val_accuracy 0.500",
+                     "epoch 4: loss 0.400, val_accuracy 0.800",
+                     "epoch 5: loss 0.350, val_accuracy 0.850"]
+    assert len(curves_text(curves).splitlines()) == 5
+    with pytest.raises(ValueError, match="every must be at least 1"):
+        curves_text(curves, every=0)

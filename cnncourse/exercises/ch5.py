@@ -241,31 +241,35 @@ register(Exercise(
     hint="The network never trains on the validation images, but who else "
          "looks at them?",
     solution="Selection: every choice made because it scored best on the "
-             "validation images (the epoch, the architecture, a setting) "
-             "keeps part of that set's luck, which does not carry over to "
-             "new images. And the validation and test images are different "
-             "samples that need not be equally hard; with 10,000 test "
-             "images, one point (about 100 images) is larger than chance for "
-             "one fixed model (standard error ≈ 0.3 points).",
+             "validation images (the epochs, the architecture, mirror "
+             "averaging) keeps part of that set's luck, which does not carry "
+             "over to new images. Leakage: anything the pipeline learns from "
+             "the validation images other than by gradient (statistics "
+             "computed over all the training arrays, near-duplicate images "
+             "on both sides of the split) makes them less new than they "
+             "look. That the two sets are different samples cuts both ways: "
+             "it is noise, not optimism.",
     question=Question(
         text="Which of these can make a validation accuracy optimistic, "
              "although the network never trained on the validation images?",
         choices={
-            "a": "Keras mixes the validation images into the training "
-                 "batches.",
-            "b": "We chose the epochs, the layers and the settings because "
-                 "they scored best on these very images.",
-            "c": "The validation images are scaled differently from the test "
-                 "images.",
+            "a": "We chose the epochs, the layers and mirror averaging by "
+                 "their score on these images.",
+            "b": "Keras evaluates the validation images after every epoch, "
+                 "and each evaluation teaches the network a little about "
+                 "them.",
+            "c": "The validation images come from Zalando's training file, "
+                 "so they are easier than the test images for any model, by "
+                 "construction.",
         },
-        right="b",
+        right="a",
         why={
-            "a": "validation_split holds its images out of every batch; they "
-                 "are only evaluated.",
-            "b": "a choice made on the validation set keeps part of that "
+            "a": "a choice made on the validation set keeps part of that "
                  "set's luck, which new images do not share.",
-            "c": "both sets are prepared by the same code; a scaling bug "
-                 "would be a different problem, not optimism.",
+            "b": "evaluate computes no gradient and changes no weight; the "
+                 "images are only scored.",
+            "c": "being a different sample makes the gap random, either way; "
+                 "only a choice made on them biases it upwards.",
         },
     ),
 ))

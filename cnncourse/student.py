@@ -24,7 +24,7 @@ from pathlib import Path
 
 import nbformat
 
-from cnncourse import book
+from cnncourse import book, labels
 
 __all__ = ["EMPTY_ANSWER", "FAST_PRESET", "FULL_PRESET", "IMPORT_CELL",
            "PARAMETERS_TAG", "SOLUTION_TAG", "asserts_to_warnings",
@@ -39,15 +39,8 @@ FULL_PRESET = ('PRESET = "full"  # "fast": fewer photos and epochs, for slow '
                'laptops')
 FAST_PRESET = FULL_PRESET.replace('"full"', '"fast"', 1)
 
-# A ```{exercise} [title] ... ``` (or :::{exercise}) block inside a markdown cell.
-_EXERCISE = re.compile(
-    r"^(?P<fence>`{3,}|:{3,})\{exercise\}[ \t]*(?P<title>[^\n]*)\n(?P<body>.*?)\n(?P=fence)[ \t]*$",
-    re.DOTALL | re.MULTILINE,
-)
-
-
-# One option line of a directive, ``:name: value``.
-_OPTION = re.compile(r"\s*:(?P<name>[\w-]+):(?P<value>.*)$")
+# The exercise blocks and their option lines, parsed as everywhere else.
+_EXERCISE, _OPTION = labels.EXERCISE, labels.OPTION
 
 IMPORT_CELL = "from cnncourse import exercises"
 EMPTY_ANSWER = "# Your answer\n"

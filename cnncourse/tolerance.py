@@ -31,6 +31,14 @@ its metadata, and compares numbers as numbers:
   change of a figure's size fails. Only figures drawn from training name
   it; every other figure keeps :data:`DEFAULT_IMAGE` and
   :data:`DEFAULT_TILE`, which leave room for a rounding difference only;
+- ``pixels``: instead of ``image``, for training figures still drawn with
+  axes scaled to the run's own numbers (chapters 5 and 6), whose size moves
+  by a tick label between machines: the largest :func:`pixel_difference`
+  (mean absolute pixel difference where the figures overlap, sizes within
+  5 %), and the figure must keep :data:`MIN_INK` of its ink, so a blank
+  one fails. It cannot tell two curves of the same kind apart; the numbers
+  printed beside such a figure carry its check until it is drawn at a
+  fixed size;
 - ``why``: a sentence naming the measurement behind a loose tolerance (a
   gallery of a trained model's mistakes shows other images on another
   machine; the middle epochs of a short training on few photos zigzag
@@ -63,8 +71,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DEFAULT_IMAGE", "DEFAULT_TILE", "TILE", "Rule", "compare_images", "compare_text",
-           "image_difference", "is_loss", "rule_of", "split_numbers", "spread", "tile_difference"]
+__all__ = ["DEFAULT_IMAGE", "DEFAULT_TILE", "MIN_INK", "TILE", "Rule", "compare_images",
+           "compare_text", "image_difference", "ink_ratio", "is_loss",
+           "pixel_difference", "rule_of", "split_numbers", "spread",
+           "tile_difference"]
 
 DEFAULT_IMAGE = 0.002
 """Largest :func:`image_difference` of a figure from a cell without an ``image`` tolerance.
@@ -94,6 +104,7 @@ class Rule:
     integer: float = 0.0
     image: float = DEFAULT_IMAGE
     relative: float = 0.0
+    pixels: float = 0.0  # > 0: the transitional check of autoscaled figures
     why: str = ""  # the measurement behind a loose tolerance, for the reader of the notebook
 
     @property
@@ -114,15 +125,20 @@ def rule_of(metadata: Mapping[str, Any]) -> Rule:
     Examples
     --------
     >>> rule_of({"tolerance": {"decimal": 0.01}})
-    Rule(decimal=0.01, integer=0.0, image=0.002, relative=0.0, why='')
+    Rule(decimal=0.01, integer=0.0, image=0.002, relative=0.0, pixels=0.0, why='')
     >>> rule_of({}).exact_text
     True
     """
     spec = dict(metadata.get("tolerance") or {})
-    unknown = set(spec) - {"decimal", "integer", "image", "relative", "why"}
+    unknown = set(spec) - {"decimal", "integer", "image", "pixels",
+                           "relative", "why"}
     if unknown:
         raise ValueError(f"unknown tolerance key(s) {sorted(unknown)}: "
-                         "use decimal, relative, integer, image (and why)")
+                         "use decimal, relative, integer, image, pixels "
+                         "(and why)")
+    if "pixels" in spec and "image" in spec:
+        raise ValueError("name image or pixels, not both: pixels replaces "
+                         "the image check of a cell")
     why = spec.pop("why", "")
     if not isinstance(why, str):
         raise ValueError(f"why must be a sentence, not {why!r}")
@@ -354,6 +370,68 @@ def _pngs(outputs: Iterable[Mapping[str, Any]]) -> list[str]:
     return [p if isinstance(p, str) else "".join(p) for p in pngs]
 
 
+def pixel_difference(reference: str | bytes, fresh: str | bytes) -> float:
+    """The mean absolute pixel difference, on the part two figures share.
+
+    The check of a cell whose tolerance names ``pixels``: figures drawn from
+    training whose axes are still scaled to the run's own numbers, so that a
+    tick label one digit wider changes their size on another machine. Sizes
+    within 5 % are compared where they overlap, anchored at the top left;
+    larger changes give ``inf``. It is weaker than :func:`image_difference`
+    (a swapped figure of the same kind can pass), so such cells also print
+    the numbers behind the figure, and :func:`ink_ratio` stops a blank one.
+
+    Examples
+    --------
+    >>> import io
+    >>> from PIL import Image
+    >>> def png(value, size=(10, 10)):
+    ...     buffer = io.BytesIO()
+    ...     Image.new("RGB", size, (value,) * 3).save(buffer, format="PNG")
+    ...     return buffer.getvalue()
+    >>> round(pixel_difference(png(0), png(51)), 3)
+    0.2
+    >>> pixel_difference(png(0), png(0, size=(10, 20)))
+    inf
+    """
+    a, b = _decode_png(reference), _decode_png(fresh)
+    if any(abs(x - y) > 0.05 * max(x, y)
+           for x, y in zip(a.shape[:2], b.shape[:2])):
+        return math.inf
+    h, w = min(a.shape[0], b.shape[0]), min(a.shape[1], b.shape[1])
+    return float(np.abs(a[:h, :w] - b[:h, :w]).mean())
+
+
+def ink_ratio(reference: str | bytes, fresh: str | bytes) -> float:
+    """How much ink the fresh figure has, as a share of the stored one's.
+
+    Ink is each pixel's distance from the stored figure's paper colour
+    (its most common colour). A figure that went blank scores about 0.
+
+    Examples
+    --------
+    >>> import io
+    >>> from PIL import Image
+    >>> def png(value):
+    ...     buffer = io.BytesIO()
+    ...     image = Image.new("RGB", (32, 32), (255,) * 3)
+    ...     image.paste((value,) * 3, (0, 0, 16, 16))
+    ...     image.save(buffer, format="PNG")
+    ...     return buffer.getvalue()
+    >>> ink_ratio(png(0), png(0)), ink_ratio(png(0), png(255))
+    (1.0, 0.0)
+    """
+    a, b = _decode_png(reference), _decode_png(fresh)
+    paper = _background(a)
+    ink_a = np.abs(a - paper).max(axis=-1).sum()
+    ink_b = np.abs(b - paper).max(axis=-1).sum()
+    return 1.0 if ink_a == 0 else float(ink_b / ink_a)
+
+
+MIN_INK = 0.5
+"""Smallest :func:`ink_ratio` a figure of a ``pixels`` cell may keep."""
+
+
 def compare_images(reference: Iterable[Mapping[str, Any]], fresh: Iterable[Mapping[str, Any]],
                    rule: Rule) -> str | None:
     """Compare the figures of a cell's stored and fresh outputs; ``None`` when they agree.
@@ -366,12 +444,19 @@ def compare_images(reference: Iterable[Mapping[str, Any]], fresh: Iterable[Mappi
         ``rule.image`` is the largest :func:`image_difference` allowed. A
         figure of a cell that names no ``image`` tolerance (not drawn from
         training) must also keep every tile within :data:`DEFAULT_TILE`
-        (:func:`tile_difference`).
+        (:func:`tile_difference`). A cell naming ``pixels`` is compared by
+        :func:`pixel_difference` instead, and must keep :data:`MIN_INK` of
+        its ink (:func:`ink_ratio`).
     """
     ref, new = _pngs(reference), _pngs(fresh)
     if len(ref) != len(new):
         return f"{len(ref)} figure(s) stored, {len(new)} now"
     for i, (a, b) in enumerate(zip(ref, new), start=1):
+        if rule.pixels > 0:
+            problem = _compare_pixels(i, a, b, rule.pixels)
+            if problem:
+                return problem
+            continue
         difference = image_difference(a, b)
         if math.isinf(difference):
             return (f"figure {i} differs: its size changed "
@@ -384,6 +469,21 @@ def compare_images(reference: Iterable[Mapping[str, Any]], fresh: Iterable[Mappi
             if local > DEFAULT_TILE:
                 return (f"figure {i} differs: a {TILE}-pixel tile changed by {local:.4f} "
                         f"(tolerance {DEFAULT_TILE:g} for a figure not drawn from training)")
+    return None
+
+
+def _compare_pixels(i: int, a: str, b: str, limit: float) -> str | None:
+    difference = pixel_difference(a, b)
+    if math.isinf(difference):
+        return (f"figure {i} differs: its size changed by more than 5 % "
+                f"({_size(a)} stored, {_size(b)} now)")
+    if difference > limit:
+        return (f"figure {i} differs: mean pixel difference "
+                f"{difference:.4f} (tolerance pixels {limit:g})")
+    ratio = ink_ratio(a, b)
+    if ratio < MIN_INK:
+        return (f"figure {i} lost its ink: {ratio:.2f} of the stored "
+                f"figure's (at least {MIN_INK:g}); is it blank?")
     return None
 
 

@@ -65,13 +65,16 @@ register(Exercise(
              "on ImageNet and moving slowly (momentum 0.999): the layers are "
              "used with another normalization than the one they were tuned "
              "for. In inference mode it is the same in both, and the "
-             "pretrained statistics are kept.",
+             "pretrained statistics are kept. In Keras 3, freeze the "
+             "batch-norm layers (trainable = False) to get it: fit's "
+             "training=True overrides a training=False call inside a "
+             "functional model.",
     question=Question(
-        text="Why call a pretrained base with training=False when "
-             "fine-tuning it?",
+        text="Why keep a pretrained network's batch normalization in "
+             "inference mode when fine-tuning it?",
         choices={
-            "a": "With training=True Keras would not compute gradients for "
-                 "the base's weights.",
+            "a": "In training mode Keras would not compute gradients for "
+                 "the layers around batch norm.",
             "b": "Batch normalization has no effect on a network that is "
                  "already trained.",
             "c": "So that batch norm normalizes with its running averages in "
@@ -80,9 +83,9 @@ register(Exercise(
         },
         right="c",
         why={
-            "a": "training=... only changes how layers such as batch norm "
-                 "and dropout behave; gradients flow to every trainable "
-                 "weight either way.",
+            "a": "the mode only changes how layers such as batch norm and "
+                 "dropout behave; gradients flow to every trainable weight "
+                 "either way.",
             "b": "batch norm normalizes every activation at every call; a "
                  "trained network depends on the statistics it learned.",
             "c": "the layers after batch norm are then trained with the "

@@ -19,6 +19,10 @@ transfer
     same run. ``--transfer KEY=VALUE`` (repeatable) measures another point
     of the frontier, e.g. ``--transfer alpha=0.35 --transfer image_size=128``;
     ``--no-scratch`` skips chapter 6's network.
+photos-per-class
+    Chapter 6's network from scratch on 10 to 1,750 photos a class, several
+    seeds at the small sizes: one CSV row a run, and the test photos the
+    full run gets wrong (:mod:`cnncourse.few_photos`).
 gap-vs-flatten
     Chapters 5 and 6's networks with ``Flatten`` and with global average
     pooling, ``--seeds 0 1 2``: one CSV row a run (:mod:`cnncourse.heads`).
@@ -392,6 +396,11 @@ def main(argv: list[str] | None = None) -> None:
         from cnncourse import heads
 
         heads.main(argv[1:])
+        return
+    if argv[:1] == ["photos-per-class"]:
+        from cnncourse import few_photos
+
+        few_photos.main(argv[1:])
         return
     parser = argparse.ArgumentParser(prog="python -m cnncourse.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -190,7 +190,7 @@ def run(out: TextIO | None = None, *, offline: bool = False,
     >>> run()  # doctest: +SKIP
     Python      3.11.2
     ...
-    All 6 chapters can run on this machine.
+    All 7 chapters can run on this machine.
     0
     """
     out = out or sys.stdout

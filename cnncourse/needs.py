@@ -77,6 +77,7 @@ CHAPTER_DATA: dict[str, tuple[str, ...]] = {
     "04": (),
     "05": ("fashion-mnist",),
     "06": ("dogs-vs-cats",),
+    "07": ("dogs-vs-cats", "mobilenet-v2"),
 }
 
 

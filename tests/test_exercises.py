@@ -16,7 +16,8 @@ from cnncourse.labels import notebook_exercise_labels
 
 ROOT = Path(__file__).resolve().parents[1]
 IDS = ["1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "3.1", "3.2", "3.3", "4.1", "4.2", "4.3",
-       "4.4", "5.1", "5.2", "5.3", "5.4", "6.1", "6.2", "6.3", "6.4"]
+       "4.4", "5.1", "5.2", "5.3", "5.4", "6.1", "6.2", "6.3", "6.4",
+       "7.1", "7.2", "7.3"]
 GRADED = [i for i in IDS if EXERCISES[i].grade is not None]
 QUESTIONS = [i for i in IDS if EXERCISES[i].question is not None]
 FUNCTIONS = [i for i in IDS if EXERCISES[i].stub is not None]
@@ -110,6 +111,7 @@ RIGHT = {
     "6.1": [_mirror(lambda x: x[:, :, ::-1])],
     "6.2": [lambda x: x.mean(axis=-1, keepdims=True).repeat(3, axis=-1)],
     "6.4": [_positions, lambda size, patch, stride: np.int64(_positions(size, patch, stride))],
+    "7.1": [lambda x: x / 127.5 - 1, lambda x: (np.asarray(x) - 127.5) / 127.5],
 }
 
 def _cnn(*layers, inputs=(28, 28, 1)):
@@ -266,6 +268,12 @@ WRONG = [
     ("6.4", lambda size, patch, stride: ((size - patch) // stride) ** 2, "forgets the + 1"),
     ("6.4", lambda size, patch, stride: round(_positions(size, patch, stride) ** 0.5), "square it"),
     ("6.4", lambda size, patch, stride: (size // stride) ** 2, "patch's own width"),
+    # 7.1 MobileNetV2's preprocessing
+    ("7.1", lambda x: x / 255, "chapter 6's range"),
+    ("7.1", lambda x: x / 127.5, "subtract 1"),
+    ("7.1", lambda x: (x - 127.5) / 255, "[-0.5, 0.5]"),
+    ("7.1", lambda x: x - 127.5, "divide by 127.5 too"),
+    ("7.1", lambda x: x.mean(axis=-1), "same shape"),
 ]
 
 
@@ -430,8 +438,8 @@ def test_answers_of_any_type_get_feedback_not_an_exception(capsys, exercise_id):
 
 
 def test_an_unknown_exercise_raises_key_error():
-    with pytest.raises(KeyError, match="7.1"):
-        check("7.1", 1)
+    with pytest.raises(KeyError, match="9.1"):
+        check("9.1", 1)
     with pytest.raises(KeyError):
         exercises.hint("1.4")
     assert exercises.by_label("ch09-ex1") is None

@@ -48,3 +48,48 @@ def test_chapter_1_first_run_downloads_silently(tmp_path, http_folder):
     cache = keras_home / "datasets" / "fashion-mnist"
     downloaded = sorted(p.name for p in cache.iterdir())
     assert downloaded == sorted(f.name for f in datasets.FASHION_MNIST_FILES)
+
+
+CHAPTER_7 = ROOT / "chapters" / "07_transfer_learning.ipynb"
+
+
+@pytest.mark.slow  # starts a kernel, builds MobileNetV2 (about half a minute)
+def test_chapter_7_loading_cell_first_run_downloads_silently(tmp_path,
+                                                            http_folder):
+    """Chapter 7 up to the cell that loads the weights, as on a learner's
+    first run: an empty Keras cache, no shared copy (``CNNCOURSE_DATA``
+    unset) and Keras's file served by a loopback mirror. nbval must find
+    the stored outputs: the download prints nothing."""
+    import shutil
+
+    import nbformat
+
+    from cnncourse import pretrained
+
+    shared = (Path(os.environ.get(datasets.DATA_ENV) or "/nonexistent")
+              / "keras-applications" / pretrained.SHARED_FILES[1.0])
+    if not shared.is_file():
+        pytest.skip(f"needs the shared weights {shared} (set CNNCOURSE_DATA)")
+    url, served = http_folder
+    name = pretrained.keras_file_name(1.0)
+    shutil.copyfile(shared, served / name)
+    nb = nbformat.read(CHAPTER_7, as_version=4)
+    loading = next(i for i, cell in enumerate(nb.cells)
+                   if cell.cell_type == "code"
+                   and "pretrained.mobilenet_v2(" in cell.source)
+    nb.cells = nb.cells[:loading + 1]
+    assert nb.cells[-1].outputs, "the loading cell has no stored output"
+    notebook = tmp_path / "07_loading.ipynb"
+    nbformat.write(nb, notebook)
+    keras_home = tmp_path / "keras"
+    env = {key: value for key, value in os.environ.items()
+           if key != datasets.DATA_ENV}
+    env.update(KERAS_HOME=str(keras_home), PYTHONPATH=str(ROOT),
+               **{pretrained.URL_ENV: url})
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         *NBVAL, str(notebook)],
+        cwd=ROOT / "chapters", env=env, capture_output=True, text=True,
+        timeout=1800)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr
+    assert (keras_home / "models" / name).is_file()

@@ -77,6 +77,8 @@ def test_no_tensorflow_log_noise_in_outputs(notebook):
 
 TRAINING = {"fit", "fit_timed"}  # model.fit(...), training.fit_timed(model, ...)
 LOGGING = TRAINING | {"evaluate", "predict"}  # Keras calls that print unless told not to
+# scikit-learn estimators built in place, whose fit never prints (chapter 7)
+SILENT_ESTIMATORS = {"LogisticRegression"}
 
 
 def keras_calls(source: str) -> list[tuple[str, str | None, str]]:
@@ -95,6 +97,10 @@ def keras_calls(source: str) -> list[tuple[str, str | None, str]]:
         if isinstance(node, ast.Call):
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            receiver = func.value if isinstance(func, ast.Attribute) else None
+            if (isinstance(receiver, ast.Call)
+                    and ast.unparse(receiver.func) in SILENT_ESTIMATORS):
+                continue
             if name in LOGGING:
                 verbose = next((ast.unparse(k.value) for k in node.keywords if k.arg == "verbose"),
                                None)

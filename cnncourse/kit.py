@@ -393,7 +393,14 @@ def write_kit(out: str | Path, chosen: Sequence[Target], *,
         package.unlink()  # a copy is in each wheelhouse
     def notebooks() -> str:
         written = student.write_student_notebooks(out / "notebooks", root)
-        return f"{len(written)} student notebooks"
+        # the benchmark results chapters read from data/ beside them, which
+        # they would otherwise fetch from GitHub (chapters 4 and 7)
+        tables = sorted((root / "chapters" / "data").glob("*.csv"))
+        (out / "notebooks" / "data").mkdir(exist_ok=True)
+        for table in tables:
+            shutil.copy2(table, out / "notebooks" / "data" / table.name)
+        return (f"{len(written)} student notebooks, "
+                f"{len(tables)} result tables")
 
     part("notebooks", notebooks)
     data = out / "data"

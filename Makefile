@@ -13,6 +13,11 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 # The notebooks, unit tests and the browser test, as one pytest run.
 PYTEST_ARGS ?=
+# Worker processes (pytest-xdist): two use both cores of the course's
+# reference machine. Each notebook runs whole in one worker (conftest.py);
+# JOBS=0 runs everything in this process, one test after another.
+JOBS ?= 2
+PARALLEL := $(if $(filter 0,$(JOBS)),,-n $(JOBS) --dist loadgroup --no-loadscope-reorder)
 # nbval's limit for one cell (its default is 2,000 s): chapter 6's longest
 # cell trains for about 150 s on our 2-core CPU (151 s in the stored run);
 # 3,600 s lets a machine over 20 times slower through (one old core, or a
@@ -35,7 +40,7 @@ site: setup
 	@echo "Course site built: open _build/html/index.html"
 
 test: site
-	$(BIN)/python -m pytest tests chapters $(NBVAL) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests chapters $(NBVAL) $(PARALLEL) $(PYTEST_ARGS)
 
 # Fast unit tests only (no notebooks, no site), for working on cnncourse/.
 unit: setup
@@ -45,7 +50,7 @@ unit: setup
 # NOTEBOOKS="chapters/01_images_as_arrays.ipynb").
 NOTEBOOKS ?= chapters
 notebooks: setup
-	$(BIN)/python -m pytest $(NOTEBOOKS) $(NBVAL) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(NOTEBOOKS) $(NBVAL) $(PARALLEL) $(PYTEST_ARGS)
 
 setup: system $(VENV)/.installed
 

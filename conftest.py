@@ -22,7 +22,58 @@ cell; ``tests/test_tolerance.py`` runs nbval itself on small notebooks.
 
 from __future__ import annotations
 
+import csv
+import os
+from pathlib import Path
+
+import pytest
+
 from cnncourse import tolerance
+
+_TIMINGS = Path(__file__).parent / "chapters" / "timings.csv"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In a pytest-xdist worker, TensorFlow gets its share of the cores.
+
+    ``make test`` runs two workers (``-n 2``): each would otherwise start as
+    many threads as the machine has cores, twice too many. An explicit
+    ``TF_NUM_INTRAOP_THREADS`` (CI sets 1) is left as it is. Notebook kernels
+    and trainings in the tests inherit the variable.
+    """
+    workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+    if workers and "TF_NUM_INTRAOP_THREADS" not in os.environ:
+        share = max(1, (os.cpu_count() or 1) // int(workers))
+        os.environ["TF_NUM_INTRAOP_THREADS"] = str(share)
+
+
+def _seconds_of_chapters() -> dict[str, float]:
+    """Each chapter's run time on the reference machine (chapters/timings.csv)."""
+    try:
+        with _TIMINGS.open(newline="") as f:
+            return {row["chapter"]: float(row["seconds"]) for row in csv.DictReader(f)}
+    except (OSError, KeyError, ValueError):
+        return {}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep each notebook's cells together and in order, longest notebooks first.
+
+    With ``--dist loadgroup`` pytest-xdist gives each ``xdist_group`` to one
+    worker, in collection order, so a notebook's cells run in one kernel as
+    nbval needs; every other test is scheduled alone. Notebooks go first,
+    longest first (``--no-loadscope-reorder`` keeps this order), so that the
+    short tests fill the other worker while the longest chapter runs.
+    """
+    seconds = _seconds_of_chapters()
+    notebooks = [item for item in items if item.path.suffix == ".ipynb"]
+    for item in notebooks:
+        item.add_marker(pytest.mark.xdist_group(name=item.path.stem))
+    order = {item.path.stem: -seconds.get(item.path.stem, 0.0) for item in notebooks}
+    notebooks.sort(key=lambda item: order[item.path.stem])  # stable: cells stay in order
+    rest = [item for item in items if item.path.suffix != ".ipynb"]
+    items[:] = notebooks + rest
 
 
 def _execute_with_history(self, cell_input, allow_stdin=None):

@@ -55,7 +55,8 @@ PYTHONS = ("3.11", "3.12")
 # authoring the tests, resolving for other platforms.
 CONTRIBUTOR_TOOLS = {
     "jupyter-book", "sphinx-exercise", "sphinx-mathjax-offline", "nbformat",
-    "nbclient", "nbval", "nbconvert", "jupytext", "pytest", "playwright",
+    "nbclient", "nbval", "nbconvert", "jupytext", "pytest", "pytest-xdist",
+    "playwright",
     "uv",
 }
 # What must never come into a learner's environment, even indirectly.

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from cnncourse import stored
 
 __all__ = ["ALL", "COLUMNS", "MIN_STEPS", "SIZES", "steps_for", "main",
            "read_mistakes", "read_results", "run", "subset", "train_one"]
@@ -44,8 +45,7 @@ MIN_STEPS = 150
 FILE_NAME = "photos_per_class.csv"
 MISTAKES_FILE = "chapter6_mistakes.csv"
 COMMAND = "python -m cnncourse.bench photos-per-class --out DIR"
-RESULTS_URL = ("https://raw.githubusercontent.com/cnn-course/cnn-course/main/"
-               "chapters/data/")
+RESULTS_URL = stored.DATA_URL
 
 
 def steps_for(n_train: int, batch_size: int = 32) -> int:
@@ -142,18 +142,13 @@ def run(out: str | os.PathLike,
     path = out / FILE_NAME
     described = "; ".join(f"{n}: seeds {' '.join(map(str, seeds))}"
                           for n, seeds in sizes.items())
-    with path.open("w", newline="") as file:
-        file.write(f"# Made by: {COMMAND}\n# photos per class {described}; "
-                   "val_acc and test_acc on chapter 6's 500 and 1,000 "
-                   "photos; see cnncourse/few_photos.py\n")
-        writer = csv.DictWriter(file, COLUMNS, lineterminator="\n")
-        writer.writeheader()
+    note = (f"photos per class {described}; val_acc and test_acc on chapter "
+            "6's 500 and 1,000 photos; see cnncourse/few_photos.py")
+    with stored.table_writer(path, COMMAND, note, COLUMNS) as add:
         for per_class, seeds in sizes.items():
             for seed in seeds:
                 row, model = train_one(parts, per_class, seed, evaluation)
-                writer.writerow(row)
-                file.flush()
-                print(json.dumps(row), flush=True)
+                add(row)
                 if per_class >= ALL and seed == 42:
                     _write_mistakes(out / MISTAKES_FILE, model, parts[2],
                                     evaluation[1])
@@ -178,31 +173,21 @@ def _write_mistakes(path: Path, model: Any, test: Any, test_ds: Any) -> None:
                              round(float(p_dog[index]), 3)])
 
 
-def _read(name: str, path: str | os.PathLike | None) -> Any:
-    import pandas as pd
-
-    if path is None:
-        repository = Path(__file__).resolve().parents[1]
-        copies = [Path("data") / name, repository / "chapters" / "data" / name]
-        path = next((copy for copy in copies if copy.is_file()),
-                    RESULTS_URL + name)
-    return pd.read_csv(path, comment="#")
-
-
 def read_results(path: str | os.PathLike | None = None) -> Any:
     """The stored runs as a DataFrame, one row a run (:data:`COLUMNS`).
 
     By default ``data/photos_per_class.csv`` in the current folder
     (``chapters/``), else the repository's ``chapters/data/``, else the
-    course's copy online (for a notebook opened alone, as on Colab).
+    course's copy online (for a notebook opened alone, as on Colab):
+    :func:`cnncourse.stored.locate`.
     """
-    return _read(FILE_NAME, path)
+    return stored.read_csv(FILE_NAME, path)
 
 
 def read_mistakes(path: str | os.PathLike | None = None) -> Any:
     """Chapter 6's wrong test photos: ``filename`` (no folder), ``category``,
     ``p_dog``; found as :func:`read_results` finds its file."""
-    return _read(MISTAKES_FILE, path)
+    return stored.read_csv(MISTAKES_FILE, path)
 
 
 def main(argv: Sequence[str] | None = None) -> Path:

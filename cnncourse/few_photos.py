@@ -27,8 +27,9 @@ from typing import Any
 
 from cnncourse import stored
 
-__all__ = ["ALL", "COLUMNS", "MIN_STEPS", "SIZES", "steps_for", "main",
-           "read_mistakes", "read_results", "run", "subset", "train_one"]
+__all__ = ["ALL", "COLUMNS", "MIN_STEPS", "SIZES", "draw_indices", "main",
+           "read_mistakes", "read_results", "run", "steps_for", "subset",
+           "train_one"]
 
 COLUMNS = ("per_class", "seed", "n_train", "steps", "val_acc", "test_acc",
            "train_seconds")
@@ -81,6 +82,56 @@ def subset(train: Any, per_class: int, seed: int) -> Any:
         return train
     return (train.groupby("category", group_keys=False)
             .sample(per_class, random_state=seed).reset_index(drop=True))
+
+
+def draw_indices(labels: Any, per_class: int, seed: int) -> Any:
+    """Positions of ``per_class`` photos of each class, drawn with ``seed``.
+
+    What chapter 7's pretrained points of the photos-per-class curve train
+    on: a few photos of each class of the training features, at random,
+    without repeats; the same seed draws the same photos.
+
+    Parameters
+    ----------
+    labels : array-like of int
+        The class of each photo, 0 (cat) or 1 (dog).
+    per_class : int
+        Photos to draw of each class.
+    seed : int
+        Seed of the draw (``numpy.random.default_rng``).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``2 * per_class`` positions in ``labels``: the cats', then the dogs'.
+
+    Raises
+    ------
+    ValueError
+        When a class has fewer than ``per_class`` photos.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> labels = np.array([0, 1, 0, 1, 1, 0, 1])
+    >>> pick = draw_indices(labels, 2, seed=0)
+    >>> labels[pick].tolist()
+    [0, 0, 1, 1]
+    >>> bool((pick == draw_indices(labels, 2, seed=0)).all())
+    True
+    """
+    import numpy as np
+
+    labels = np.asarray(labels)
+    where = [np.flatnonzero(labels == c) for c in (0, 1)]
+    fewest = min(len(w) for w in where)
+    if fewest < per_class:
+        counts = ", ".join(f"class {c}: {len(w)}" for c, w in enumerate(where))
+        raise ValueError(f"cannot draw {per_class} photos of each class from "
+                         f"{counts}; ask for at most {fewest} a class")
+    rng = np.random.default_rng(seed)
+    return np.concatenate([rng.choice(w, per_class, replace=False)
+                           for w in where])
 
 
 def train_one(parts: tuple[Any, Any, Any], per_class: int, seed: int,

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from cnncourse import few_photos, heads, stored
+from cnncourse import few_photos, fine_tune, heads, stored
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,6 +40,7 @@ def test_read_csv_skips_comment_lines_and_takes_a_path(tmp_path):
     (heads.read_results, heads.FILE_NAME),
     (few_photos.read_results, few_photos.FILE_NAME),
     (few_photos.read_mistakes, few_photos.MISTAKES_FILE),
+    (fine_tune.read_results, fine_tune.FILE_NAME),
 ])
 def test_every_reader_finds_its_table_through_locate(read, name, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

@@ -26,6 +26,10 @@ photos-per-class
 gap-vs-flatten
     Chapters 5 and 6's networks with ``Flatten`` and with global average
     pooling, ``--seeds 0 1 2``: one CSV row a run (:mod:`cnncourse.heads`).
+fine-tune
+    Chapter 7's head on frozen features against its fine-tuned top, batch
+    norm frozen and trainable, ``--seeds 0 1 2``: one CSV row a run
+    (:mod:`cnncourse.fine_tune`).
 
 ``--random-seed N`` seeds both trainings of either task with ``N`` instead of
 the course's fixed seed, to see how much a figure moves from one seed to the
@@ -392,15 +396,12 @@ TASKS: dict[str, Callable[..., dict]] = {
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["gap-vs-flatten"]:  # a task with its own options
-        from cnncourse import heads
+    own = {"gap-vs-flatten": "heads", "photos-per-class": "few_photos",
+           "fine-tune": "fine_tune"}  # tasks with their own options
+    if argv[:1] and argv[0] in own:
+        import importlib
 
-        heads.main(argv[1:])
-        return
-    if argv[:1] == ["photos-per-class"]:
-        from cnncourse import few_photos
-
-        few_photos.main(argv[1:])
+        importlib.import_module(f"cnncourse.{own[argv[0]]}").main(argv[1:])
         return
     parser = argparse.ArgumentParser(prog="python -m cnncourse.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

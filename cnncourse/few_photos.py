@@ -19,15 +19,17 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ALL", "COLUMNS", "MIN_STEPS", "SIZES", "steps_for", "main",
-           "read_mistakes", "read_results", "run", "subset", "train_one"]
+from cnncourse import stored
+
+__all__ = ["ALL", "COLUMNS", "MIN_STEPS", "SIZES", "draw_indices", "main",
+           "read_mistakes", "read_results", "run", "steps_for", "subset",
+           "train_one"]
 
 COLUMNS = ("per_class", "seed", "n_train", "steps", "val_acc", "test_acc",
            "train_seconds")
@@ -44,8 +46,7 @@ MIN_STEPS = 150
 FILE_NAME = "photos_per_class.csv"
 MISTAKES_FILE = "chapter6_mistakes.csv"
 COMMAND = "python -m cnncourse.bench photos-per-class --out DIR"
-RESULTS_URL = ("https://raw.githubusercontent.com/cnn-course/cnn-course/main/"
-               "chapters/data/")
+RESULTS_URL = stored.DATA_URL
 
 
 def steps_for(n_train: int, batch_size: int = 32) -> int:
@@ -81,6 +82,56 @@ def subset(train: Any, per_class: int, seed: int) -> Any:
         return train
     return (train.groupby("category", group_keys=False)
             .sample(per_class, random_state=seed).reset_index(drop=True))
+
+
+def draw_indices(labels: Any, per_class: int, seed: int) -> Any:
+    """Positions of ``per_class`` photos of each class, drawn with ``seed``.
+
+    What chapter 7's pretrained points of the photos-per-class curve train
+    on: a few photos of each class of the training features, at random,
+    without repeats; the same seed draws the same photos.
+
+    Parameters
+    ----------
+    labels : array-like of int
+        The class of each photo, 0 (cat) or 1 (dog).
+    per_class : int
+        Photos to draw of each class.
+    seed : int
+        Seed of the draw (``numpy.random.default_rng``).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``2 * per_class`` positions in ``labels``: the cats', then the dogs'.
+
+    Raises
+    ------
+    ValueError
+        When a class has fewer than ``per_class`` photos.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> labels = np.array([0, 1, 0, 1, 1, 0, 1])
+    >>> pick = draw_indices(labels, 2, seed=0)
+    >>> labels[pick].tolist()
+    [0, 0, 1, 1]
+    >>> bool((pick == draw_indices(labels, 2, seed=0)).all())
+    True
+    """
+    import numpy as np
+
+    labels = np.asarray(labels)
+    where = [np.flatnonzero(labels == c) for c in (0, 1)]
+    fewest = min(len(w) for w in where)
+    if fewest < per_class:
+        counts = ", ".join(f"class {c}: {len(w)}" for c, w in enumerate(where))
+        raise ValueError(f"cannot draw {per_class} photos of each class from "
+                         f"{counts}; ask for at most {fewest} a class")
+    rng = np.random.default_rng(seed)
+    return np.concatenate([rng.choice(w, per_class, replace=False)
+                           for w in where])
 
 
 def train_one(parts: tuple[Any, Any, Any], per_class: int, seed: int,
@@ -142,18 +193,13 @@ def run(out: str | os.PathLike,
     path = out / FILE_NAME
     described = "; ".join(f"{n}: seeds {' '.join(map(str, seeds))}"
                           for n, seeds in sizes.items())
-    with path.open("w", newline="") as file:
-        file.write(f"# Made by: {COMMAND}\n# photos per class {described}; "
-                   "val_acc and test_acc on chapter 6's 500 and 1,000 "
-                   "photos; see cnncourse/few_photos.py\n")
-        writer = csv.DictWriter(file, COLUMNS, lineterminator="\n")
-        writer.writeheader()
+    note = (f"photos per class {described}; val_acc and test_acc on chapter "
+            "6's 500 and 1,000 photos; see cnncourse/few_photos.py")
+    with stored.table_writer(path, COMMAND, note, COLUMNS) as add:
         for per_class, seeds in sizes.items():
             for seed in seeds:
                 row, model = train_one(parts, per_class, seed, evaluation)
-                writer.writerow(row)
-                file.flush()
-                print(json.dumps(row), flush=True)
+                add(row)
                 if per_class >= ALL and seed == 42:
                     _write_mistakes(out / MISTAKES_FILE, model, parts[2],
                                     evaluation[1])
@@ -178,31 +224,21 @@ def _write_mistakes(path: Path, model: Any, test: Any, test_ds: Any) -> None:
                              round(float(p_dog[index]), 3)])
 
 
-def _read(name: str, path: str | os.PathLike | None) -> Any:
-    import pandas as pd
-
-    if path is None:
-        repository = Path(__file__).resolve().parents[1]
-        copies = [Path("data") / name, repository / "chapters" / "data" / name]
-        path = next((copy for copy in copies if copy.is_file()),
-                    RESULTS_URL + name)
-    return pd.read_csv(path, comment="#")
-
-
 def read_results(path: str | os.PathLike | None = None) -> Any:
     """The stored runs as a DataFrame, one row a run (:data:`COLUMNS`).
 
     By default ``data/photos_per_class.csv`` in the current folder
     (``chapters/``), else the repository's ``chapters/data/``, else the
-    course's copy online (for a notebook opened alone, as on Colab).
+    course's copy online (for a notebook opened alone, as on Colab):
+    :func:`cnncourse.stored.locate`.
     """
-    return _read(FILE_NAME, path)
+    return stored.read_csv(FILE_NAME, path)
 
 
 def read_mistakes(path: str | os.PathLike | None = None) -> Any:
     """Chapter 6's wrong test photos: ``filename`` (no folder), ``category``,
     ``p_dog``; found as :func:`read_results` finds its file."""
-    return _read(MISTAKES_FILE, path)
+    return stored.read_csv(MISTAKES_FILE, path)
 
 
 def main(argv: Sequence[str] | None = None) -> Path:

@@ -12,12 +12,12 @@ row per run to ``DIR/gap_vs_flatten.csv``. The course stores the result in
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from cnncourse import stored
 
 __all__ = ["COLUMNS", "DATASETS", "RESULTS_URL", "comparison", "main",
            "read_results", "run", "summary", "train_cats_dogs",
@@ -28,10 +28,8 @@ COLUMNS = ("dataset", "head", "seed", "val_acc", "test_acc", "train_seconds",
 DATASETS = ("fashion-mnist", "dogs-vs-cats")
 FILE_NAME = "gap_vs_flatten.csv"
 COMMAND = "python -m cnncourse.bench gap-vs-flatten --seeds 0 1 2 --out DIR"
-# Where a notebook opened alone (Colab) finds the stored results: the
-# repository of _config.yml (tests/test_heads.py checks that they agree).
-RESULTS_URL = ("https://raw.githubusercontent.com/cnn-course/cnn-course/main/"
-               f"chapters/data/{FILE_NAME}")
+# Where a notebook opened alone (Colab) finds the stored results.
+RESULTS_URL = stored.DATA_URL + FILE_NAME
 
 
 def train_fashion(head: str, seed: int) -> dict[str, Any]:
@@ -182,19 +180,13 @@ def run(out: str | os.PathLike, seeds: Sequence[int], *,
                          f"{unknown or 'no seed'}")
     path = Path(out) / FILE_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as file:
-        file.write(f"# Made by: {COMMAND}\n"
-                   f"# with --seeds {' '.join(map(str, seeds))}; "
-                   f"one row per run; see cnncourse/heads.py\n")
-        writer = csv.DictWriter(file, COLUMNS, lineterminator="\n")
-        writer.writeheader()
+    note = (f"with --seeds {' '.join(map(str, seeds))}; one row per run; "
+            "see cnncourse/heads.py")
+    with stored.table_writer(path, COMMAND, note, COLUMNS) as add:
         for seed in seeds:
             for dataset in datasets:
                 for head in heads:
-                    row = TRAIN[dataset](head, seed)
-                    writer.writerow(row)
-                    file.flush()
-                    print(json.dumps(row), flush=True)
+                    add(TRAIN[dataset](head, seed))
     return path
 
 
@@ -209,21 +201,14 @@ def read_results(path: str | os.PathLike | None = None) -> Any:
         the repository's ``chapters/data/`` next to this package (a student
         copy elsewhere, with the package installed from a clone), else the
         course's copy online (:data:`RESULTS_URL`, for a notebook opened
-        alone, as on Colab).
+        alone, as on Colab): :func:`cnncourse.stored.locate`.
 
     Examples
     --------
     >>> read_results()["dataset"].unique().tolist()  # doctest: +SKIP
     ['fashion-mnist', 'dogs-vs-cats']
     """
-    import pandas as pd
-
-    if path is None:
-        repository = Path(__file__).resolve().parents[1]
-        copies = [Path("data") / FILE_NAME,
-                  repository / "chapters" / "data" / FILE_NAME]
-        path = next((copy for copy in copies if copy.is_file()), RESULTS_URL)
-    return pd.read_csv(path, comment="#")
+    return stored.read_csv(FILE_NAME, path)
 
 
 def summary(results: Any) -> Any:
@@ -252,14 +237,11 @@ def summary(results: Any) -> Any:
     >>> round(float(summary(runs).loc[("d", "gap"), "val_acc"]), 2)
     0.85
     """
-    grouped = results.groupby(["dataset", "head"], sort=False)
-    table = grouped.agg(runs=("seed", "count"),
-                        parameters=("parameters", "first"))
-    for column in ("val_acc", "test_acc", "train_seconds"):
-        table[column] = grouped[column].mean()
-        table[f"{column}_std"] = grouped[column].std(ddof=1)
-        table[f"{column}_min"] = grouped[column].min()
-        table[f"{column}_max"] = grouped[column].max()
+    keys = ["dataset", "head"]
+    table = stored.over_seeds(results, keys,
+                              ("val_acc", "test_acc", "train_seconds"))
+    parameters = results.groupby(keys, sort=False)["parameters"].first()
+    table.insert(1, "parameters", parameters)
     return table
 
 

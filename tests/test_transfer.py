@@ -131,8 +131,125 @@ def test_train_learns_and_the_saved_model_takes_raw_photos(tmp_path, flips):
                                atol=1e-6)
 
 
+# --- Fine-tuning: the top of the base, on MobileNetV2's own layers ---------
+
+
+@pytest.fixture(scope="module")
+def mobilenet():
+    """A small MobileNetV2 (random weights, 32 px: its last block is 1×1), frozen,
+    its block input and features for 24 photos, and a head for them."""
+    import keras
+
+    from cnncourse import repro
+
+    repro.setup(0)
+    base = keras.applications.MobileNetV2(alpha=0.35, weights=None,
+                                          input_shape=(32, 32, 3),
+                                          include_top=False)
+    base.trainable = False
+    x, y = _photos(24, size=32)
+    a, f, labels = transfer.features(
+        transfer.feature_model(base, top=transfer.TOP), _dataset(x, y))
+    head = transfer.head(f.shape[1])
+    head.get_layer("p_dog").set_weights(
+        [np.linspace(-1, 1, f.shape[1])[:, None].astype("float32"),
+         np.array([0.1], "float32")])
+    return base, head, a, f, labels
+
+
+def _batch_norms(model):
+    import keras
+
+    return [layer for layer in model.layers
+            if isinstance(layer, keras.layers.BatchNormalization)]
+
+
+def test_feature_model_with_top_also_returns_the_block_input(mobilenet):
+    base, _, a, f, labels = mobilenet
+    assert a.shape == (24, *base.get_layer(transfer.TOP).input.shape[1:])
+    x, _ = _photos(24, size=32)
+    plain, _ = transfer.features(transfer.feature_model(base), _dataset(x, labels))
+    np.testing.assert_array_equal(f, plain)  # the same features as without top
+
+
+def test_top_of_base_copies_the_weights_of_the_base_and_the_head(mobilenet):
+    base, head, a, _, _ = mobilenet
+    tuned = transfer.top_of_base(base, head, transfer.TOP)
+    names = [layer.name for layer in base.layers]
+    copied = names[names.index(transfer.TOP):] + ["dropout", "p_dog"]
+    assert [layer.name for layer in tuned.layers[1:]] == (
+        copied[:-2] + ["pool"] + copied[-2:])
+    for name in copied:
+        source = (head if name in ("dropout", "p_dog") else base).get_layer(name)
+        for mine, theirs in zip(tuned.get_layer(name).get_weights(),
+                                source.get_weights(), strict=True):
+            np.testing.assert_array_equal(mine, theirs)
+        assert tuned.get_layer(name) is not source  # copies, not shared
+
+
+def test_top_of_base_predicts_what_base_and_head_predict(mobilenet):
+    base, head, a, f, _ = mobilenet
+    tuned = transfer.top_of_base(base, head)
+    assert tuned.input_shape == (None, *a.shape[1:])
+    assert tuned.output_shape == (None, 1)
+    np.testing.assert_allclose(tuned.predict(a, verbose=0),
+                               head.predict(f, verbose=0), atol=1e-5)
+
+
+@pytest.mark.parametrize("batch_norm", transfer.BATCH_NORM_MODES)
+def test_top_of_base_freezes_only_batch_norm_and_only_when_asked(mobilenet,
+                                                                 batch_norm):
+    base, head, _, _, _ = mobilenet
+    tuned = transfer.top_of_base(base, head, batch_norm=batch_norm,
+                                 learning_rate=3e-4)
+    norms = _batch_norms(tuned)
+    assert len(norms) == 4  # expand, depthwise, project, Conv_1
+    assert all(layer.trainable == (batch_norm != "frozen") for layer in norms)
+    others = [layer for layer in tuned.layers[1:] if layer not in norms]
+    assert all(layer.trainable for layer in others)
+    assert tuned.get_layer("block_16_project").trainable
+    assert float(tuned.optimizer.learning_rate) == pytest.approx(3e-4)
+    assert tuned.loss == "binary_crossentropy"
+    assert base.trainable is False and not base.trainable_weights
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"batch_norm": "inference"}, "batch_norm must be one of 'trainable'"),
+    ({"top": "block_99_expand"}, "no layer 'block_99_expand'.*out_relu"),
+    ({"top": "block_15_expand"}, "not a chain.*block_15_add"),
+])
+def test_top_of_base_refuses_what_it_cannot_copy(mobilenet, kwargs, message):
+    base, head, _, _, _ = mobilenet
+    with pytest.raises(ValueError, match=message):
+        transfer.top_of_base(base, head, **kwargs)
+
+
+@pytest.mark.slow  # trains the top for one epoch, three times (a few seconds)
+@pytest.mark.parametrize("batch_norm, moves", [
+    ("frozen", False), ("trainable", True),
+    ("called with training=False", True),  # Keras 3's fit overrides it
+])
+def test_batch_norm_statistics_move_unless_frozen(mobilenet, batch_norm, moves):
+    from cnncourse import repro
+
+    base, head, a, _, labels = mobilenet
+    before = [w.copy() for w in base.get_weights()]
+    repro.setup(0)
+    tuned = transfer.top_of_base(base, head, batch_norm=batch_norm,
+                                 learning_rate=1e-2)
+    averages = [layer.moving_mean.numpy().copy() for layer in _batch_norms(tuned)]
+    kernel = tuned.get_layer("Conv_1").kernel.numpy().copy()
+    tuned.fit(a, labels, epochs=1, batch_size=8, verbose=0)
+    moved = [not np.array_equal(layer.moving_mean.numpy(), average)
+             for layer, average in zip(_batch_norms(tuned), averages)]
+    assert all(moved) if moves else not any(moved)
+    assert not np.array_equal(tuned.get_layer("Conv_1").kernel.numpy(), kernel)
+    for old, new in zip(before, base.get_weights()):  # the base is untouched
+        np.testing.assert_array_equal(old, new)
+
+
 def test_docstring_examples_hold():
     import doctest
 
     result = doctest.testmod(transfer)
-    assert result.attempted >= 3 and result.failed == 0
+    assert result.attempted >= 7 and result.failed == 0

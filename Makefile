@@ -39,8 +39,10 @@ site: setup
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 	@echo "Course site built: open _build/html/index.html"
 
+# It ends with the 30 slowest tests, to keep the test time in view.
 test: site
-	$(BIN)/python -m pytest tests chapters $(NBVAL) $(PARALLEL) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests chapters $(NBVAL) $(PARALLEL) --durations=30 \
+		$(PYTEST_ARGS)
 
 # Fast unit tests only (no notebooks, no site), for working on cnncourse/.
 unit: setup

@@ -14,10 +14,11 @@ BIN    := $(VENV)/bin
 # The notebooks, unit tests and the browser test, as one pytest run.
 PYTEST_ARGS ?=
 # Worker processes (pytest-xdist): two use both cores of the course's
-# reference machine. Each notebook runs whole in one worker (conftest.py);
-# JOBS=0 runs everything in this process, one test after another.
+# reference machine. Each notebook (and each test module or class) runs
+# whole in one worker, in the order conftest.py sets; JOBS=0 runs
+# everything in this process, one test after another.
 JOBS ?= 2
-PARALLEL := $(if $(filter 0,$(JOBS)),,-n $(JOBS) --dist loadgroup --no-loadscope-reorder)
+PARALLEL := $(if $(filter 0,$(JOBS)),,-n $(JOBS) --dist loadscope --no-loadscope-reorder)
 # nbval's limit for one cell (its default is 2,000 s): chapter 6's longest
 # cell trains for about 150 s on our 2-core CPU (151 s in the stored run);
 # 3,600 s lets a machine over 20 times slower through (one old core, or a

@@ -56,23 +56,20 @@ def _seconds_of_chapters() -> dict[str, float]:
         return {}
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep each notebook's cells together and in order, longest notebooks first.
+    """The longest notebooks first, then the slow tests, then the rest.
 
-    With ``--dist loadgroup`` pytest-xdist gives each ``xdist_group`` to one
-    worker, in collection order, so a notebook's cells run in one kernel as
-    nbval needs; every other test is scheduled alone. Notebooks go first,
-    longest first (``--no-loadscope-reorder`` keeps this order), so that the
-    short tests fill the other worker while the longest chapter runs.
+    ``make test`` runs pytest-xdist with ``--dist loadscope``: each module
+    (each notebook, for nbval) or class goes whole to one worker, so a
+    notebook's cells run in order in one kernel, as nbval needs. With
+    ``--no-loadscope-reorder`` the workers take the scopes in this order:
+    the longest chapters start first and the short tests fill in at the end.
     """
     seconds = _seconds_of_chapters()
     notebooks = [item for item in items if item.path.suffix == ".ipynb"]
-    for item in notebooks:
-        item.add_marker(pytest.mark.xdist_group(name=item.path.stem))
-    order = {item.path.stem: -seconds.get(item.path.stem, 0.0) for item in notebooks}
-    notebooks.sort(key=lambda item: order[item.path.stem])  # stable: cells stay in order
+    notebooks.sort(key=lambda item: -seconds.get(item.path.stem, 0.0))  # stable
     rest = [item for item in items if item.path.suffix != ".ipynb"]
+    rest.sort(key=lambda item: item.get_closest_marker("slow") is None)
     items[:] = notebooks + rest
 
 

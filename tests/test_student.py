@@ -352,10 +352,8 @@ def _skip_without_data(chapter: str) -> None:
             pytest.skip(f"chapter {chapter}: {missing}")
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("chapter", RUN_CHAPTERS)
-def test_student_copy_runs_and_every_check_says_not_answered(student_copies: Path,
-                                                             chapter: str):
+def _run_student_copy(student_copies: Path, chapter: str) -> None:
+    """Run chapter's student copy as a learner would: no errors, every check unanswered."""
     from nbclient import NotebookClient
 
     from cnncourse import exercises
@@ -386,6 +384,21 @@ def test_student_copy_runs_and_every_check_says_not_answered(student_copies: Pat
                   if out.lower().count("not answered yet") < max(calls[number], 1)}
     assert not unanswered, (f"{path.name}: these checks did not say 'not answered yet' on "
                             f"the blank answers: {unanswered}")
+
+
+# One class a chapter, each with the one test: ``make test`` gives each class
+# to one pytest-xdist worker (--dist loadscope), so the seven copies, one to
+# five minutes each, spread over the workers instead of running in one.
+for _number in RUN_CHAPTERS:
+    def _test(self, student_copies: Path, chapter: str = _number) -> None:
+        _run_student_copy(student_copies, chapter)
+
+    _test.__name__ = "test_runs_and_every_check_says_not_answered"
+    globals()[f"TestStudentCopy{_number}"] = type(
+        f"TestStudentCopy{_number}", (),
+        {_test.__name__: pytest.mark.slow(_test),
+         "__doc__": f"The student copy of chapter {_number}, with the fast preset."})
+del _number, _test
 
 
 # Plan B: the student copies on Colab, where cnncourse is not installed.
@@ -455,3 +468,42 @@ def test_the_first_cells_install_cnncourse_where_it_is_missing(
     assert found["version"] == cnncourse.__version__
     assert Path(found["file"]).resolve().is_relative_to(
         (tmp_path / "venv").resolve()), found["file"]
+
+
+# The copies the site offers: student/, kept in the repository so that Colab
+# can open them from GitHub at a release tag.
+
+STUDENT_DIR = ROOT / "student"
+STUDENT_PAGE = ROOT / "chapters" / "student_notebooks.md"
+
+
+def test_the_committed_student_copies_match_the_chapters(tmp_path: Path):
+    fresh = {p.name: p.read_bytes() for p in student.write_student_notebooks(tmp_path, ROOT)}
+    kept = {p.name: p.read_bytes() for p in STUDENT_DIR.glob("*.ipynb")}
+    assert sorted(kept) == sorted(fresh), (
+        f"student/ holds {sorted(kept)}, the chapters make {sorted(fresh)}: run "
+        "python -m cnncourse student student")
+    stale = [name for name in fresh if kept[name] != fresh[name]]
+    assert not stale, (f"student/{stale} no longer match the chapters: run "
+                       "python -m cnncourse student student")
+
+
+def test_the_site_offers_every_student_copy_as_a_download_and_on_colab():
+    import yaml
+
+    page = STUDENT_PAGE.read_text(encoding="utf-8")
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    assert "chapters/student_notebooks" in files, "the page is missing from _toc.yml"
+    repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    github = repo.removeprefix("https://github.com/")
+    for path in book.toc_notebooks(ROOT):
+        download = f"{{download}}`{path.name} <../student/{path.name}>`"
+        colab = (f"https://colab.research.google.com/github/{github}/blob/"
+                 f"{student.release_tag()}/student/{path.name}")
+        assert download in page, f"{STUDENT_PAGE.name} lacks the download of {path.name}"
+        assert colab in page, f"{STUDENT_PAGE.name} lacks {colab}"
+    links = re.findall(r"colab\.research\.google\.com/github/\S+?/blob/([^/]+)/", page)
+    assert set(links) == {student.release_tag()}, (
+        f"Colab links to {sorted(set(links))}: pin them to {student.release_tag()}, the release "
+        "whose student copies the stored outputs match")

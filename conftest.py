@@ -57,20 +57,31 @@ def _seconds_of_chapters() -> dict[str, float]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The longest notebooks first, then the slow tests, then the rest.
+    """The longest notebooks first, then the student copies, longest first,
+    then the other slow tests, then the rest.
 
     ``make test`` runs pytest-xdist with ``--dist loadscope``: each module
     (each notebook, for nbval) or class goes whole to one worker, so a
     notebook's cells run in order in one kernel, as nbval needs. With
     ``--no-loadscope-reorder`` the workers take the scopes in this order:
-    the longest chapters start first and the short tests fill in at the end.
+    the longest chapters start first and the short tests fill in at the end
+    (a student copy, run with the fast preset, takes about as long as its
+    chapter's share of chapters/timings.csv).
     """
     seconds = _seconds_of_chapters()
-    notebooks = [item for item in items if item.path.suffix == ".ipynb"]
-    notebooks.sort(key=lambda item: -seconds.get(item.path.stem, 0.0))  # stable
-    rest = [item for item in items if item.path.suffix != ".ipynb"]
-    rest.sort(key=lambda item: item.get_closest_marker("slow") is None)
-    items[:] = notebooks + rest
+
+    def chapter_seconds(stem: str) -> float:
+        return next((s for name, s in seconds.items() if name[:2] == stem[:2]), 0.0)
+
+    def order(item: pytest.Item) -> tuple[int, float]:
+        if item.path.suffix == ".ipynb":
+            return 0, -chapter_seconds(item.path.stem)
+        copy = getattr(item.cls, "__name__", "").removeprefix("TestStudentCopy")
+        if copy != getattr(item.cls, "__name__", ""):  # a chapter's student copy
+            return 1, -chapter_seconds(copy)
+        return (2 if item.get_closest_marker("slow") else 3), 0.0
+
+    items.sort(key=order)  # stable: a notebook's cells stay in order
 
 
 def _execute_with_history(self, cell_input, allow_stdin=None):
